@@ -1,0 +1,110 @@
+"""Settings from the environment (and ``.env``), one class per deployable.
+
+The names are a contract (ARCHITECTURE.md): ``BOT_TOKEN``, ``TELEGRAM_API_URL``,
+``WEBHOOK_URL``, ``WEBHOOK_SECRET``, ``DATABASE_URL``, ``REDIS_URL``,
+``API_URL``, ``HOTLINE_DATA_DIR``, ``HOTLINE_SECRET_KEY``. An unset
+``DATABASE_URL`` / ``REDIS_URL`` means "start the embedded server"; the
+composition root (``hotline.cli``) fills them in before building resources,
+so the rest of the code only ever sees real URLs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Values that must never protect real people's data.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "CHANGE_ME", "please-change", "xxx", "test"}
+)
+MIN_SECRET_LENGTH = 32
+SECRET_FILE = "secret.key"
+
+
+class InsecureSecretError(RuntimeError):
+    """Raised at start-up when a production deployment has no real secret key."""
+
+
+class CommonSettings(BaseSettings):
+    """What every deployable reads: where the data lives and the secret key."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    data_dir: Path = Field(default=Path("./.hotline"), alias="HOTLINE_DATA_DIR")
+    secret_key: SecretStr = Field(default=SecretStr(""), alias="HOTLINE_SECRET_KEY")
+    log_level: str = Field(default="INFO", alias="HOTLINE_LOG_LEVEL")
+
+    @property
+    def embedded(self) -> bool:
+        """True when at least one server is embedded: a single-machine install."""
+        return self.database_url is None or self.redis_url is None
+
+    def ensure_secret(self) -> None:
+        """Refuse placeholder secrets in production; in embedded mode keep one in the data dir.
+
+        The secret keys the pseudonymous hashes and the encryption of message
+        text: losing it makes stored transcripts unreadable, leaking it undoes
+        the pseudonymisation. Hence no default that could reach production.
+        """
+        value = self.secret_key.get_secret_value()
+        if value and value not in PLACEHOLDER_SECRETS and len(value) >= MIN_SECRET_LENGTH:
+            return
+        if not self.embedded:
+            raise InsecureSecretError(
+                "HOTLINE_SECRET_KEY is missing or a placeholder; set a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+        path = self.data_dir / SECRET_FILE
+        if path.exists():
+            value = path.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            value = secrets.token_urlsafe(48)
+            path.write_text(value + "\n")
+            path.chmod(0o600)
+        self.secret_key = SecretStr(value)
+
+
+class ApiSettings(CommonSettings):
+    """The knowledge service and the staff side."""
+
+    host: str = Field(default="127.0.0.1", alias="API_HOST")
+    port: int = Field(default=8000, alias="API_PORT")
+    #: Publishing needs a second editor's approval (two-person rule for legal content).
+    require_approval: bool = Field(default=True, alias="HOTLINE_REQUIRE_APPROVAL")
+    #: Requests with a bigger body are refused with 413.
+    max_body_bytes: int = Field(default=1_000_000, alias="HOTLINE_MAX_BODY_BYTES")
+    #: Content older than this many days is flagged by validation.
+    content_max_age_days: int = Field(default=180, alias="HOTLINE_CONTENT_MAX_AGE_DAYS")
+    #: Transcripts are deleted after this many days.
+    retention_days: int = Field(default=30, alias="HOTLINE_RETENTION_DAYS")
+
+
+class BotSettings(CommonSettings):
+    """The gateway for people seeking help (Telegram and the web chat)."""
+
+    bot_token: SecretStr | None = Field(default=None, alias="BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
+    webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
+    api_url: str = Field(default="http://127.0.0.1:8000", alias="API_URL")
+    #: A token of an ``advisor``-or-higher staff account the bot uses to read the bundle.
+    api_token: SecretStr | None = Field(default=None, alias="HOTLINE_API_TOKEN")
+    #: Telegram's global limit, shared by all replicas.
+    global_rate: float = Field(default=30.0, alias="HOTLINE_GLOBAL_RATE")
+    per_chat_rate: float = Field(default=1.0, alias="HOTLINE_PER_CHAT_RATE")
+
+
+class ActionsSettings(CommonSettings):
+    """The rasa-sdk action server."""
+
+    host: str = Field(default="127.0.0.1", alias="ACTIONS_HOST")
+    port: int = Field(default=5055, alias="ACTIONS_PORT")
+    api_url: str = Field(default="http://127.0.0.1:8000", alias="API_URL")
+    api_token: SecretStr | None = Field(default=None, alias="HOTLINE_API_TOKEN")
