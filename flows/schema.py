@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 #: Telegram rejects messages longer than this many characters.
 TELEGRAM_TEXT_LIMIT = 4096
