@@ -1,0 +1,100 @@
+"""The FastAPI application: ``create_app(settings)`` builds it; the lifespan builds its resources.
+
+Nothing is created at import. Tests and the composition root may inject an
+engine and a Redis client (they then own them); otherwise the lifespan makes
+them from ``settings`` and disposes of them on shutdown. The lifespan also
+loads the bundle into memory and starts the listener that keeps it current
+when another replica publishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import api
+from api import handlers
+from api.auth import Principal, TokenCache
+from api.bundle import BundleCache
+from api.crud.staff import principal_for_hash
+from api.database import make_engine, make_sessionmaker
+from api.deps import Resources
+from api.fastpath import BundleFastPath
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import include_all
+from hotline.settings import ApiSettings
+
+DESCRIPTION = """\
+The Hotline knowledge service: flows and their versions, review and publishing,
+the bundle the bot reads, staff and the audit log.
+
+Every endpoint under `/api/v1` needs `Authorization: Bearer <token>`.
+"""
+
+
+def create_app(
+    settings: ApiSettings, *, engine: AsyncEngine | None = None, redis: Redis | None = None
+) -> FastAPI:
+    """The api as an ASGI app; ``engine``/``redis`` given here are used as they are, not closed."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            db = engine
+            if db is None:
+                if not settings.database_url:
+                    raise RuntimeError("DATABASE_URL is not set (the CLI fills it in)")
+                db = make_engine(settings.database_url)
+                stack.push_async_callback(db.dispose)
+            rd = redis
+            if rd is None:
+                if not settings.redis_url:
+                    raise RuntimeError("REDIS_URL is not set (the CLI fills it in)")
+                rd = Redis.from_url(settings.redis_url)
+                stack.push_async_callback(rd.aclose)  # type: ignore[attr-defined]  # stale stubs
+            sessions = make_sessionmaker(db)
+
+            async def lookup(digest: str) -> Principal | None:
+                async with sessions() as session:
+                    return await principal_for_hash(session, digest=digest)
+
+            bundle = BundleCache(sessions, rd)
+            try:
+                await bundle.rebuild()
+            except ProgrammingError as exc:
+                raise RuntimeError(
+                    "the database schema is missing or old: run `hotline migrate`"
+                ) from exc
+            app.state.resources = Resources(
+                settings=settings, engine=db, sessions=sessions, redis=rd, bundle=bundle,
+                tokens=TokenCache(lookup),
+            )
+            listener = asyncio.create_task(bundle.listen(), name="bundle-listener")
+            try:
+                yield
+            finally:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    app = FastAPI(
+        title="Hotline knowledge service",
+        version=api.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    # Added last = outermost: metrics see the fast path's requests too.
+    app.add_middleware(BundleFastPath)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    handlers.install(app)
+    include_all(app)
+    return app

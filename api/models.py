@@ -1,0 +1,149 @@
+"""The durable record of the knowledge service: flows and their versions, staff, audit log.
+
+Typed SQLAlchemy 2 models (``Mapped[...]``). Versions are immutable: an edit
+adds a row, publishing moves the flow's ``published_version`` pointer, and a
+rollback moves it back. The manifest is versioned the same way (the newest
+row is the one in force). ``migrations/`` takes ``Base.metadata`` from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Role(StrEnum):
+    """What a token may do. ``service`` is for machines (bot, Rasa actions): bundle and handoffs."""
+
+    admin = "admin"
+    editor = "editor"
+    advisor = "advisor"
+    service = "service"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        dt.datetime: DateTime(timezone=True),
+        dict[str, Any]: JSONB,
+    }
+
+
+def _now() -> Any:
+    return func.now()
+
+
+class Staff(Base):
+    """A person (or machine) holding one personal token; only the token's hash is stored."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, create_constraint=True, name="role")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class FlowRecord(Base):
+    """A flow's identity and which of its versions the bot sees (``published_version``)."""
+
+    __tablename__ = "flows"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    published_version: Mapped[int | None]
+    published_at: Mapped[dt.datetime | None]
+
+
+class FlowVersion(Base):
+    """One immutable revision of a flow document, with its author and its approval."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (
+        CheckConstraint("number >= 1", name="number_positive"),
+        Index("ix_flow_versions_flow_hash", "flow_id", "content_hash"),
+    )
+
+    flow_id: Mapped[str] = mapped_column(ForeignKey("flows.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]]
+    #: sha256 of the canonical JSON: import is idempotent by it.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    note: Mapped[str | None] = mapped_column(String(500))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[dt.datetime | None]
+    #: When this version last became the published one (rollback goes to such versions).
+    last_published_at: Mapped[dt.datetime | None]
+
+    author: Mapped[Staff | None] = relationship(foreign_keys=[author_id], lazy="joined")
+    approved_by: Mapped[Staff | None] = relationship(foreign_keys=[approved_by_id], lazy="joined")
+
+
+class ManifestVersion(Base):
+    """One revision of the pack manifest; the highest number is in force."""
+
+    __tablename__ = "manifest_versions"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    author: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class AuditEntry(Base):
+    """Who did what to which flow/version, when. Never message text, never a person seeking help."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_flow", "flow_id", "id"),
+        Index("ix_audit_log_actor", "actor_id", "id"),
+        Index("ix_audit_log_action", "action", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(server_default=_now(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    #: Kept beside the id so the log reads on its own ("system" for the CLI without a staff).
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    flow_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

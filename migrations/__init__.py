@@ -1,0 +1,1 @@
+"""Alembic migrations of the api's database (async ``env.py``; run via ``api.migrate``)."""
