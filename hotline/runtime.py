@@ -33,7 +33,9 @@ def configure_logging(level: str) -> None:
 def resolved(settings: S) -> Iterator[S]:
     """Yield ``settings`` with real server URLs; stop embedded servers on exit."""
     # platformdirs (used by pgserver) warns without a runtime dir, as in CI or a root shell.
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    # It wants a private (0700) directory.
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="hotline-xdg-")
     settings.data_dir = settings.data_dir.expanduser().resolve()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     servers = EmbeddedServers(settings.data_dir)

@@ -94,7 +94,7 @@ class BotSettings(CommonSettings):
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
     webhook_secret: SecretStr | None = Field(default=None, alias="WEBHOOK_SECRET")
     api_url: str = Field(default="http://127.0.0.1:8000", alias="API_URL")
-    #: A token of an ``advisor``-or-higher staff account the bot uses to read the bundle.
+    #: A ``service`` staff token the bot uses to read the bundle and open handoffs.
     api_token: SecretStr | None = Field(default=None, alias="HOTLINE_API_TOKEN")
     #: Telegram's global limit, shared by all replicas.
     global_rate: float = Field(default=30.0, alias="HOTLINE_GLOBAL_RATE")

@@ -114,5 +114,6 @@ async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
 
 def pytest_configure(config: pytest.Config) -> None:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); give it one.
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    # It wants a private (0700) directory, or it warns again.
+    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="hl-xdg-"))
     _ = asyncio  # the event loop is pytest-asyncio's (session scope, see pyproject)

@@ -26,13 +26,14 @@ async def open_handoff(
     resources: ResourcesDep,
     session: SessionDep,
     idempotency_key: Annotated[
-        str | None, Header(pattern=r"^[A-Za-z0-9_-]{8,128}$", max_length=128)
+        str | None, Header(pattern=r"^[A-Za-z0-9_-]{8,100}$", max_length=100)
     ] = None,
 ) -> HandoffAccepted:
     """Queue a ticket. Retrying with the same ``Idempotency-Key`` yields the same ``ticket_id``,
-    and the queue's consumer drops a ticket id it has seen.
+    and the queue drops a ticket id it has seen. Keys are scoped to the caller, so one
+    token cannot suppress another's tickets by reusing its keys.
     """
-    ticket_id = idempotency_key or uuid.uuid4().hex
+    ticket_id = f"{principal.id}-{idempotency_key}" if idempotency_key else uuid.uuid4().hex
     await resources.redis.xadd(keys.HANDOFF_STREAM, {
         "ticket_id": ticket_id,
         "conversation": body.conversation,

@@ -11,7 +11,6 @@ from flows.schema import Identifier, Lang, Priority
 
 #: A pseudonymous conversation id (never a Telegram id).
 ConversationId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,128}$")]
-IdempotencyKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,128}$")]
 
 
 class HandoffCreate(Input):

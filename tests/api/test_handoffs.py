@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from api.models import Role
 from handoff import keys
+from handoff.tickets import TicketRequest
 from tests.api.conftest import StaffFactory, bearer
 
 API = "/api/v1"
@@ -32,11 +33,17 @@ async def test_service_opens_a_ticket(
 async def test_idempotency_key_is_the_ticket_id(
     client: httpx.AsyncClient, make_staff: StaffFactory, redis: Redis
 ) -> None:
-    _, token = await make_staff(Role.service)
+    service, token = await make_staff(Role.service)
+    other, other_token = await make_staff(Role.service)
     headers = {**bearer(token), "Idempotency-Key": "retry-key-0001"}
     first = await client.post(f"{API}/handoffs", json=BODY, headers=headers)
     second = await client.post(f"{API}/handoffs", json=BODY, headers=headers)
-    assert first.json() == second.json() == {"ticket_id": "retry-key-0001"}
+    assert first.json() == second.json() == {"ticket_id": f"{service.id}-retry-key-0001"}
+    third = await client.post(f"{API}/handoffs", json=BODY,
+                              headers={**bearer(other_token), "Idempotency-Key": "retry-key-0001"})
+    assert third.json()["ticket_id"] != first.json()["ticket_id"]
+    entries = await redis.xrange(keys.HANDOFF_STREAM)
+    assert TicketRequest.from_stream(entries[-1][1]).id == third.json()["ticket_id"]
     r = await client.post(f"{API}/handoffs", json=BODY,
                           headers={**bearer(token), "Idempotency-Key": "no"})
     assert r.status_code == 422
