@@ -123,10 +123,12 @@ def _cmd_nlu(args: argparse.Namespace) -> int:
 
     cache = CommonSettings().data_dir.expanduser().resolve() / "nlu"
     if args.nlu_command == "train":
-        return commands.train(DEFAULT_NLU_DATA, cache, out=sys.stdout)
-    if args.nlu_command == "eval":
-        return commands.evaluate(DEFAULT_NLU_DATA, cache, args.file, out=sys.stdout)
-    return commands.predict(DEFAULT_NLU_DATA, cache, sys.stdin, out=sys.stdout)
+        commands.train(DEFAULT_NLU_DATA, cache, sys.stdout)
+    elif args.nlu_command == "eval":
+        commands.evaluate(args.file, sys.stdout, data_dir=DEFAULT_NLU_DATA, cache_dir=cache)
+    else:
+        commands.predict(sys.stdin, sys.stdout, data_dir=DEFAULT_NLU_DATA, cache_dir=cache)
+    return 0
 
 
 def _cmd_flows(args: argparse.Namespace) -> int:
