@@ -50,3 +50,122 @@ def bot_flood(pseudonym: str) -> str:
 BOT_SEEN_ANON = PREFIX + "bot:seen:"
 #: + pseudonym of a group chat: the "I only work in private" note was sent there.
 BOT_GROUP_NOTICE = PREFIX + "bot:group-noticed:"
+
+# Outbox: the single sender's bookkeeping (handoff/outbox.py, bot/sender.py) -------
+# These keys hold raw Telegram chat ids — Redis only, never PostgreSQL — and all
+# of them expire.
+#: Consumer group of the sender replicas on OUTBOX_STREAM.
+OUTBOX_GROUP = "sender"
+#: Entries the sender gave up on (permanent errors, malformed, retries exhausted).
+OUTBOX_DEAD_STREAM = PREFIX + "outbox:dead"
+#: Sorted set "chat:message_id" → when the message must be deleted (delete_after).
+OUTBOX_DELETE_DUE = PREFIX + "outbox:delete-due"
+#: Shared rate-limit state (GCRA theoretical arrival time) for the whole bot.
+OUTBOX_RATE_GLOBAL = PREFIX + "outbox:rate"
+#: Set while Telegram asked the whole bot to wait (a 429 that was not one chat's fault).
+OUTBOX_PAUSE_GLOBAL = PREFIX + "outbox:pause"
+
+
+def outbox_enqueued(message_id: str) -> str:
+    """Idempotency marker of an enqueued outgoing message (SET NX with a TTL)."""
+    return f"{PREFIX}outbox:enqueued:{message_id}"
+
+
+def outbox_done(message_id: str) -> str:
+    """The outcome of an outgoing message ("sent:<telegram id>", "failed", …): no resend."""
+    return f"{PREFIX}outbox:done:{message_id}"
+
+
+def outbox_chat(chat_id: int) -> str:
+    """Hash {next, done}: per-chat sequence numbers; replicas send a chat's messages in order."""
+    return f"{PREFIX}outbox:chat:{chat_id}"
+
+
+def outbox_chat_lock(chat_id: int) -> str:
+    """The one sender working on this chat right now (a lease with a TTL)."""
+    return f"{PREFIX}outbox:chat-lock:{chat_id}"
+
+
+def outbox_chat_rate(chat_id: int) -> str:
+    """Per-chat rate-limit state (GCRA theoretical arrival time)."""
+    return f"{PREFIX}outbox:chat-rate:{chat_id}"
+
+
+def outbox_chat_pause(chat_id: int) -> str:
+    """Set while Telegram told us to wait (429 retry_after) for this chat."""
+    return f"{PREFIX}outbox:chat-pause:{chat_id}"
+
+
+def outbox_blocked(chat_id: int) -> str:
+    """Set when the person blocked the bot (403); queued messages to them are dropped."""
+    return f"{PREFIX}outbox:blocked:{chat_id}"
+
+
+def outbox_messages(chat_id: int) -> str:
+    """Sorted set of message ids in this chat by time, kept 48 h: what /forget can delete."""
+    return f"{PREFIX}outbox:messages:{chat_id}"
+
+# Handoff queue and ownership (handoff/queue.py, handoff/ownership.py) ---------
+# The queue's Lua scripts derive a ticket's keys (its conversation, its advisor)
+# inside the script, so the queue needs one Redis server, not a Cluster.
+#: Consumer group of the ticket intake on HANDOFF_STREAM.
+HANDOFF_GROUP = "queue"
+#: Ticket requests the intake could not read (malformed), with the reason.
+HANDOFF_DEAD_STREAM = PREFIX + "handoff:dead"
+#: Closed tickets with their outcome label, for the api to record durably.
+HANDOFF_CLOSED_STREAM = PREFIX + "handoff:closed"
+#: Pub/sub channel: one JSON message per queue change, so consoles update live.
+QUEUE_CHANGED = PREFIX + "handoff:changed"
+#: Sorted set ticket id → when its "unclaimed too long" alert is due (ms); popped once.
+HANDOFF_ALERTS = PREFIX + "handoff:alerts"
+#: Sorted set advisor id → when their presence expires (ms): the reaper's index.
+HANDOFF_ADVISORS = PREFIX + "handoff:advisors"
+#: Prefixes (the scripts append an id); use the functions below from Python.
+HANDOFF_TICKET = PREFIX + "handoff:ticket:"
+HANDOFF_WAITING = PREFIX + "handoff:waiting:"
+HANDOFF_OPEN = PREFIX + "handoff:open:"
+HANDOFF_HOLDER = PREFIX + "handoff:holder:"
+HANDOFF_SEEN = PREFIX + "handoff:seen:"
+HANDOFF_ADVISOR = PREFIX + "handoff:advisor:"
+HANDOFF_ADVISOR_CHATS = PREFIX + "handoff:advisor-chats:"
+HANDOFF_WAITS = PREFIX + "handoff:waits:"
+
+
+def handoff_ticket(ticket_id: str) -> str:
+    """Hash: one ticket (conversation, language, priority, state, advisor, times)."""
+    return HANDOFF_TICKET + ticket_id
+
+
+def handoff_waiting(language: str) -> str:
+    """Sorted set of waiting ticket ids in one language; score = priority band + created ms."""
+    return HANDOFF_WAITING + language
+
+
+def handoff_open(conversation: str) -> str:
+    """The conversation's open ticket id (queued or held); absent when it is with the bot."""
+    return HANDOFF_OPEN + conversation
+
+
+def handoff_holder(conversation: str) -> str:
+    """Who holds the conversation: "queued" or "advisor:<id>"; absent means the bot."""
+    return HANDOFF_HOLDER + conversation
+
+
+def handoff_seen(request_id: str) -> str:
+    """Idempotency marker of a ticket request id (SET NX with a TTL)."""
+    return HANDOFF_SEEN + request_id
+
+
+def handoff_advisor(advisor_id: str) -> str:
+    """Hash {languages, capacity}: the advisor's presence, expiring unless refreshed."""
+    return HANDOFF_ADVISOR + advisor_id
+
+
+def handoff_advisor_chats(advisor_id: str) -> str:
+    """Set of ticket ids the advisor holds (outlives the presence, for the reaper)."""
+    return HANDOFF_ADVISOR_CHATS + advisor_id
+
+
+def handoff_waits(language: str) -> str:
+    """Capped list "claimed_ms:waited_ms" of recent claims in one language (wait estimates)."""
+    return HANDOFF_WAITS + language
