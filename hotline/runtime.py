@@ -23,7 +23,9 @@ S = TypeVar("S", bound=CommonSettings)
 
 def configure_logging(level: str) -> None:
     """Plain logs without identifiers: handlers log ids as pseudonyms only."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # Third-party loggers that would print request URLs with tokens or chat ids.
     for noisy in ("aiogram.event", "httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -177,15 +179,41 @@ def staff_list() -> int:
 # Long-running processes -----------------------------------------------------------
 
 
-async def serve(app: object, host: str, port: int) -> None:
-    """Run an ASGI app with uvicorn until SIGINT/SIGTERM (uvicorn handles both)."""
+def make_server(app: object, host: str, port: int) -> Any:
+    """A uvicorn server that stops cleanly (exit 0) on SIGINT and SIGTERM.
+
+    uvicorn re-raises a captured signal after shutdown, so the process would
+    die "by signal"; here the signals only ask the server to exit.
+    """
     import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self._ask_to_exit)
+            try:
+                yield
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+
+        def _ask_to_exit(self) -> None:
+            if self.should_exit:  # a second Ctrl-C: do not wait for open connections
+                self.force_exit = True
+            self.should_exit = True
 
     config = uvicorn.Config(
         app, host=host, port=port, http="httptools", loop="none", lifespan="on",
         log_level="warning", access_log=False, proxy_headers=False, server_header=False,
     )
-    await uvicorn.Server(config).serve()
+    return Server(config)
+
+
+async def serve(app: object, host: str, port: int) -> None:
+    """Run an ASGI app until SIGINT/SIGTERM."""
+    await make_server(app, host, port).serve()
 
 
 def run_api(*, host: str | None, port: int | None) -> int:

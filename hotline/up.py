@@ -10,14 +10,13 @@ never printed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from hotline.runtime import configure_logging, resolved
-from hotline.services import Stores, serve, stores
+from hotline.services import Stores, make_server, stores
 from hotline.settings import ApiSettings, BotSettings
 
 log = logging.getLogger("hotline.up")
@@ -36,10 +35,11 @@ async def prepare_database(st: Stores) -> str | None:
 
     Returns the new admin token when this start created the first admin.
     """
+    from sqlalchemy import exists, select
+
     from api.models import Role, Staff
     from api.ops import announce_bundle, create_staff, has_content, import_pack, upgrade_async
     from flows.packio import load_pack
-    from sqlalchemy import exists, select
 
     await upgrade_async(st.engine)
     async with st.sessions() as session:
@@ -81,9 +81,9 @@ async def service_token(st: Stores, data_dir: Path) -> str:
 
 def load_nlu(data_dir: Path) -> Any:
     """Load the cached language model, training it first when the data changed."""
-    from nlu import NluParser
+    from nlu.commands import load_parser
 
-    return NluParser.load_or_train(DEFAULT_NLU_DATA, data_dir / "nlu")
+    return load_parser(DEFAULT_NLU_DATA, data_dir / "nlu")
 
 
 async def run_up(*, host: str, port: int, with_bot: bool) -> int:
@@ -97,33 +97,76 @@ async def run_up(*, host: str, port: int, with_bot: bool) -> int:
             admin_token = await prepare_database(st)
             token = await service_token(st, settings.data_dir)
             nlu = await asyncio.to_thread(load_nlu, settings.data_dir)
-            app = compose_app(settings, st, nlu=nlu, service_token=token, port=port)
-            bot_task = None
             bot_settings = _bot_settings(settings, token, port)
-            if with_bot and bot_settings.bot_token is not None:
-                bot_task = asyncio.create_task(_run_bot(bot_settings, st, nlu), name="bot")
-            _announce(host, port, admin_token, bot_running=bot_task is not None)
+            source = await _bundle_source(bot_settings, st)
+            app = compose_app(settings, bot_settings, st, nlu=nlu, source=source)
+            server = make_server(app, host, port)
+            with_bot = with_bot and bot_settings.bot_token is not None
+            background = [asyncio.create_task(
+                _after_start(server, bot_settings, st, nlu, source, with_bot), name="after-start")]
+            _announce(host, port, admin_token, bot_running=with_bot)
             try:
-                await serve(app, host, port)
+                await server.serve()
             finally:
-                if bot_task is not None:
-                    bot_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await bot_task
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
+                await source.close()
         say("stopped.")
     return 0
 
 
-def compose_app(settings: ApiSettings, st: Stores, *, nlu: Any, service_token: str, port: int) -> Any:
+async def _bundle_source(settings: BotSettings, st: Stores) -> Any:
+    """The published flows for the web chat and the bot, over HTTP like any replica.
+
+    The api is not listening yet, so the first load comes from the Redis copy
+    (or the packaged content on a first start); ``_after_start`` refreshes it.
+    """
+    from bot.bundle import BundleSource
+    from bot.engines import EngineHolder
+
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    source = BundleSource(st.redis, EngineHolder(), api_url=settings.api_url, token=token)
+    await source.load()
+    return source
+
+
+async def _after_start(
+    server: Any, settings: BotSettings, st: Stores, nlu: Any, source: Any, with_bot: bool
+) -> None:
+    """Once the api listens: fetch the published bundle, then follow publishes (and run the bot)."""
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+        await asyncio.sleep(0.05)
+    await source.refresh()
+    if not with_bot:
+        await source.run()
+        return
+    from bot.main import run_bot
+
+    try:
+        await run_bot(settings, redis=st.redis, nlu=nlu, bundle_source=source)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("the bot stopped; the api and the web chat keep running")
+        await source.run()
+
+
+def compose_app(
+    settings: ApiSettings, bot_settings: BotSettings, st: Stores, *, nlu: Any, source: Any
+) -> Any:
     """The api with the web chat (and, when present, the console) mounted on the same port."""
     from api.app import create_app
+    from bot.webchat import create_webchat_app
+    from handoff.events import TEXT_PURPOSE
+    from hotline.crypto import Pseudonymizer, Sealer
 
     app = create_app(settings, engine=st.engine, redis=st.redis)
-    with contextlib.suppress(ImportError):
-        from bot.webchat import create_webchat_app
-
-        bot_settings = _bot_settings(settings, service_token, port)
-        app.mount("/chat", create_webchat_app(bot_settings, redis=st.redis, nlu=nlu))
+    secret = bot_settings.secret_key.get_secret_value()
+    app.mount("/chat", create_webchat_app(
+        redis=st.redis, nlu=nlu, engines=source.engines, pseudonymize=Pseudonymizer(secret),
+        text_sealer=Sealer(secret, TEXT_PURPOSE),
+    ))
     return app
 
 
@@ -137,17 +180,6 @@ def _bot_settings(settings: ApiSettings, token: str, port: int) -> BotSettings:
     if bot.api_token is None:
         bot.api_token = SecretStr(token)
     return bot
-
-
-async def _run_bot(settings: BotSettings, st: Stores, nlu: Any) -> None:
-    from bot.main import run_bot_process
-
-    try:
-        await run_bot_process(settings, redis=st.redis, nlu=nlu)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("the bot stopped; the api keeps running")
 
 
 def _announce(host: str, port: int, admin_token: str | None, *, bot_running: bool) -> None:
