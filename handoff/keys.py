@@ -64,6 +64,8 @@ OUTBOX_DELETE_DUE = PREFIX + "outbox:delete-due"
 OUTBOX_RATE_GLOBAL = PREFIX + "outbox:rate"
 #: Set while Telegram asked the whole bot to wait (a 429 that was not one chat's fault).
 OUTBOX_PAUSE_GLOBAL = PREFIX + "outbox:pause"
+#: Sorted set of the bot's actual send times in the last second (the global window's log).
+OUTBOX_RATE_WINDOW = PREFIX + "outbox:rate-window"
 
 
 def outbox_enqueued(message_id: str) -> str:

@@ -1,0 +1,73 @@
+"""The aiogram Dispatcher, assembled in one place from resources built at start-up.
+
+Nothing here creates a client: Redis, the engine holder, the classifier,
+the pseudonymizer and the sealers come in as arguments and reach handlers by
+keyword through ``workflow_data`` (aiogram's dependency injection). The
+routers are included in one fixed order, the catch-all last.
+"""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from redis.asyncio import Redis
+
+from bot.engines import EngineHolder
+from bot.handlers import (
+    buttons,
+    commands,
+    errors,
+    fallback,
+    groups,
+    language,
+    media,
+    privacy,
+    text,
+)
+from bot.middlewares.gate import GateMiddleware
+from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.language import LanguageMiddleware
+from bot.store import ConversationStore
+from bot.turns import Turns
+from bot.understanding import Classifier
+from handoff.outbox import Outbox
+from hotline.crypto import Pseudonymizer, Sealer
+from hotline.settings import BotSettings
+
+
+def build_dispatcher(
+    *,
+    redis: Redis,
+    engines: EngineHolder,
+    nlu: Classifier,
+    pseudonymize: Pseudonymizer,
+    text_sealer: Sealer,
+    chat_sealer: Sealer,
+    settings: BotSettings,
+) -> Dispatcher:
+    """A Dispatcher with the middlewares and routers of the bot, ready to feed updates."""
+    store = ConversationStore(redis)
+    outbox = Outbox(redis)
+    turns = Turns(redis=redis, store=store, engines=engines, text_sealer=text_sealer,
+                  chat_sealer=chat_sealer, outbox=outbox)
+    # The conversation record replaces aiogram's FSM (one Lua call instead of its GET + SET).
+    dp = Dispatcher(
+        disable_fsm=True,
+        redis=redis, engines=engines, nlu=nlu, pseudonymize=pseudonymize,
+        sealer=text_sealer, chat_sealer=chat_sealer, settings=settings,
+        store=store, outbox=outbox, turns=turns,
+    )
+    dp.update.outer_middleware(IdentityMiddleware(pseudonymize))
+    dp.update.outer_middleware(GateMiddleware(store, turns))
+    dp.update.outer_middleware(LanguageMiddleware(nlu))
+    dp.include_routers(
+        errors.build(),
+        groups.build(),
+        commands.build(),
+        language.build(),
+        privacy.build(),
+        buttons.build(),
+        text.build(),
+        media.build(),
+        fallback.build(),  # the catch-all, last
+    )
+    return dp

@@ -1,0 +1,96 @@
+"""A person's conversation record: what the bot keeps between their updates, and nothing more.
+
+One small JSON value per person in Redis, keyed by pseudonym, expiring 30 days
+after the last update. It holds the engine's state, whether the language was
+chosen explicitly, the auto-delete choice, and the handoff bookkeeping that
+/forget needs to find (the ids of the person's tickets). No Telegram id, no
+message text: the chat id arrives with every update and is never stored here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from flows.outcome import ConversationState
+from flows.schema import Lang, Priority
+
+log = logging.getLogger(__name__)
+
+#: The record expires this long after the person's last update.
+CONVERSATION_TTL = 30 * 24 * 3600
+#: Ticket ids kept for /forget (older ones have long been handled and recorded by the api).
+MAX_TICKETS = 20
+#: A handoff request older than this no longer counts as pending (see ``waiting_now``).
+WAITING_FOR = dt.timedelta(hours=24)
+
+
+class Waiting(BaseModel):
+    """The conversation is queued for a person: a second request only raises the priority."""
+
+    model_config = ConfigDict(frozen=True)
+
+    priority: Priority
+    since: dt.datetime
+
+
+class Conversation(BaseModel):
+    """What one person's next update needs to know."""
+
+    #: Unknown fields (from a newer bot during a rolling update) are dropped, not fatal.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    state: ConversationState = Field(default_factory=ConversationState)
+    #: The person picked the language (/language or its buttons): detection no longer overrides.
+    lang_chosen: bool = False
+    #: The bot deletes its messages in this chat this many hours after sending them; 0 = never.
+    autodelete_hours: int = 0
+    waiting: Waiting | None = None
+    #: Stream ids of this person's handoff tickets, so /forget can delete them.
+    tickets: list[str] = Field(default_factory=list)
+
+    @property
+    def lang(self) -> Lang:
+        return self.state.lang
+
+    def dump(self) -> bytes:
+        return self.model_dump_json(exclude_defaults=True).encode()
+
+    @classmethod
+    def load(cls, raw: bytes | str | None) -> Conversation | None:
+        """The stored record; None when there is none or it is unreadable (logged, not fatal)."""
+        if raw is None:
+            return None
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            log.warning("unreadable conversation record replaced by a fresh one")
+            return None
+
+    def with_state(self, state: ConversationState) -> Conversation:
+        return self.model_copy(update={"state": state})
+
+    def with_language(self, lang: Lang, *, chosen: bool) -> Conversation:
+        state = self.state.model_copy(update={"lang": lang})
+        return self.model_copy(update={"state": state, "lang_chosen": chosen or self.lang_chosen})
+
+    def waiting_now(self, now: dt.datetime) -> Waiting | None:
+        """The handoff still pending; one older than :data:`WAITING_FOR` counts as handled.
+
+        Until the advisor queue tells the bot when a conversation is closed,
+        an old request must not make a new one look like a duplicate.
+        """
+        if self.waiting is None or now - self.waiting.since > WAITING_FOR:
+            return None
+        return self.waiting
+
+    def queued(self, priority: Priority, now: dt.datetime) -> Conversation:
+        """Mark the conversation as waiting for a person at ``priority``."""
+        pending = self.waiting_now(now)
+        waiting = Waiting(priority=priority, since=pending.since if pending else now)
+        return self.model_copy(update={"waiting": waiting})
+
+    def with_ticket(self, stream_id: str) -> Conversation:
+        return self.model_copy(update={"tickets": [*self.tickets, stream_id][-MAX_TICKETS:]})

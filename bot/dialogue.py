@@ -1,0 +1,143 @@
+"""One turn of a conversation, the same for Telegram and the web chat.
+
+The engine decides what the flows say; this module adds what only the bot
+can do around it — the language buttons of the language flow, the honest
+handoff confirmation and the ticket, the bot's own notices — and returns it
+all as channel-neutral :class:`Message` values for the channel to render.
+Pure: no I/O, so both channels commit a turn's writes in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.conversation import Conversation
+from bot.engines import Current
+from bot.texts import AUTODELETE_HOURS, LANGUAGE_NAMES, T, text
+from bot.tickets import HandoffTicket
+from flows.outcome import Action, HandoffRequest, Input, Outcome, Reply
+from flows.schema import Lang, Priority
+
+#: The intent whose flow is a language question: the bot adds the language buttons.
+LANGUAGE_INTENT = "change_language"
+_RANK = {Priority.urgent: 0, Priority.high: 1, Priority.normal: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class BotButton:
+    """A button: an engine action, or one of the bot's own (language, auto-delete, forget)."""
+
+    label: str
+    action: Action | None = None
+    lang: Lang | None = None
+    autodelete: int | None = None
+    forget: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    buttons: tuple[BotButton, ...] = ()
+    protect: bool = False
+
+
+@dataclass
+class Turn:
+    """What a turn produced: messages to show, the record to keep, maybe a ticket."""
+
+    conversation: Conversation
+    messages: list[Message]
+    ticket: HandoffTicket | None = None
+    intent: str | None = None
+    outcome: Outcome | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def from_reply(reply: Reply) -> Message:
+    buttons = tuple(BotButton(label=b.label, action=b.action) for b in reply.buttons)
+    return Message(text=reply.text, buttons=buttons, protect=reply.protect_content)
+
+
+def notice(key: T, lang: Lang, **fields: object) -> Message:
+    return Message(text=text(key, lang, **fields))
+
+
+def language_buttons() -> tuple[BotButton, ...]:
+    return tuple(BotButton(label=LANGUAGE_NAMES[lang], lang=lang) for lang in Lang)
+
+
+def language_picker(lang: Lang) -> Message:
+    return Message(text=text(T.language_prompt, lang), buttons=language_buttons())
+
+
+def privacy_message(lang: Lang, hours: int) -> Message:
+    """/privacy: what is kept, /forget, and the auto-delete choices (the current one marked)."""
+    state = (text(T.autodelete_state_on, lang, hours=hours) if hours
+             else text(T.autodelete_state_off, lang))
+    buttons = []
+    for choice in AUTODELETE_HOURS:
+        label = (text(T.autodelete_hours, lang, hours=choice) if choice
+                 else text(T.autodelete_off, lang))
+        buttons.append(BotButton(label=("✅ " if choice == hours else "") + label,
+                                 autodelete=choice))
+    return Message(text=text(T.privacy, lang, autodelete=state), buttons=tuple(buttons))
+
+
+def forget_question(lang: Lang) -> Message:
+    return Message(text=text(T.forget_confirm, lang), buttons=(
+        BotButton(label=text(T.forget_yes, lang), forget=True),
+        BotButton(label=text(T.forget_no, lang), forget=False),
+    ))
+
+
+def engine_turn(
+    current: Current,
+    conversation: Conversation,
+    inp: Input,
+    *,
+    pseudonym: str,
+    channel: Literal["telegram", "web"],
+    sealed_chat: str | None,
+    now: dt.datetime,
+) -> Turn:
+    """Run the engine on ``inp`` and dress its outcome for a channel."""
+    outcome = current.engine.handle(conversation.state, inp)
+    conversation = conversation.with_state(outcome.state)
+    messages = [from_reply(r) for r in outcome.replies]
+    lang = outcome.state.lang
+    if outcome.intent == LANGUAGE_INTENT and messages:
+        first = messages[0]
+        messages[0] = Message(first.text, first.buttons + language_buttons(), first.protect)
+    ticket = None
+    if outcome.handoff is not None:
+        ticket, note, conversation = _handoff(
+            conversation, outcome.handoff, lang=lang, pseudonym=pseudonym, channel=channel,
+            sealed_chat=sealed_chat, now=now)
+        messages.insert(0, note)
+    return Turn(conversation=conversation, messages=messages, ticket=ticket,
+                intent=outcome.intent, outcome=outcome)
+
+
+def _handoff(
+    conversation: Conversation, request: HandoffRequest, *, lang: Lang, pseudonym: str,
+    channel: Literal["telegram", "web"], sealed_chat: str | None, now: dt.datetime,
+) -> tuple[HandoffTicket | None, Message, Conversation]:
+    """A ticket unless the conversation already waits at this priority or higher; the note."""
+    waiting = conversation.waiting_now(now)
+    if waiting is not None and _RANK[request.priority] >= _RANK[waiting.priority]:
+        return None, notice(T.handoff_again, lang), conversation
+    ticket = HandoffTicket(
+        conversation=pseudonym, channel=channel, lang=lang, intent=request.intent,
+        priority=request.priority, reason=request.reason, flow=request.flow, chat=sealed_chat,
+        update=waiting is not None, at=now,
+    )
+    urgent = request.priority is Priority.urgent
+    if waiting is not None:
+        note = notice(T.handoff_urgent if urgent else T.handoff_again, lang)
+    else:
+        key = T.handoff_web if channel == "web" else T.handoff_queued
+        body = text(key, lang) + ("\n" + text(T.handoff_urgent, lang) if urgent else "")
+        note = Message(text=body)
+    return ticket, note, conversation.queued(request.priority, now)

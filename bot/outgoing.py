@@ -1,0 +1,56 @@
+"""Rendering channel-neutral messages for Telegram and queueing them on the outbox.
+
+One inline button per row (labels are short and people tap with thumbs);
+callback data from the factories of :mod:`bot.callbacks`. No parse mode:
+flow texts are plain, so a "<" in content can never break a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio.client import Pipeline
+
+from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, LanguageCb
+from bot.dialogue import BotButton, Message
+from bot.refs import Refs
+from handoff.outbox import Outbox, OutgoingMessage
+
+
+def callback_data(button: BotButton, refs: Refs) -> str:
+    if button.action is not None:
+        return ActionCb.of(button.action)
+    if button.lang is not None:
+        return LanguageCb(lang=button.lang).pack()
+    if button.autodelete is not None:
+        return AutoDeleteCb(hours=button.autodelete).pack()
+    return ForgetCb(confirm=bool(button.forget)).pack()
+
+
+def markup(message: Message, refs: Refs) -> dict[str, Any] | None:
+    if not message.buttons:
+        return None
+    rows = [[{"text": b.label, "callback_data": callback_data(b, refs)}] for b in message.buttons]
+    return {"inline_keyboard": rows}
+
+
+def render(
+    chat_id: int, message: Message, refs: Refs, *, id: str, delete_after: int = 0,
+) -> OutgoingMessage:
+    """``message`` as the outbox's sendMessage; ``id`` makes a retried turn queue it once."""
+    return OutgoingMessage(
+        id=id,
+        chat_id=chat_id,
+        text=message.text,
+        reply_markup=markup(message, refs),
+        protect_content=message.protect,
+        disable_link_preview=True,
+        delete_after=delete_after or None,
+    )
+
+
+async def add_outgoing(pipe: Pipeline, outbox: Outbox, messages: Sequence[OutgoingMessage]) -> None:
+    """Queue ``messages`` on the caller's transaction, in order."""
+    for message in messages:
+        await outbox.queue(pipe, message)

@@ -1,0 +1,352 @@
+"""The one sender every message to Telegram goes through: a consumer of the outbox stream.
+
+Each bot replica runs one :class:`Sender`, a consumer (named per process) in
+the outbox's consumer group. It keeps what ARCHITECTURE.md promises:
+
+- **Nothing is lost.** An entry is acknowledged only after Telegram accepted
+  it or a permanent failure was recorded (dead-letter stream). Entries of a
+  consumer that died are reclaimed with XAUTOCLAIM (small COUNT, min-idle);
+  entries this sender holds are kept fresh (XCLAIM JUSTID) so nobody steals
+  them while they wait.
+- **Nothing is sent twice.** The outcome is recorded by message id in the
+  same Lua call that acknowledges, and every attempt first checks it; on
+  shutdown, sends already in flight finish and are recorded. (Only a hard kill
+  between Telegram's answer and that call — a millisecond — can resend.)
+- **Telegram's limits hold for the whole deployment** (bot/ratelimit.py);
+  429 pauses the chat for ``retry_after`` and the whole bot briefly.
+- **Per-chat order.** One worker per chat in this process, taking the chat's
+  entries by sequence number; across replicas the sequence numbers and a
+  per-chat lease serialise the chat. A chat that waits holds up only itself.
+- 5xx and network errors retry with exponential backoff and jitter, then go
+  to the dead-letter stream; 403 marks the chat blocked and drops its queue.
+
+Logs name stream ids, methods and reasons — never chat ids or text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+from aiogram import Bot
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from bot.delivery import Delivery, deliver, warm_up
+from bot.outbox_store import Entry, SenderStore, parse_entry
+from bot.ratelimit import RateLimits
+from bot.sender_config import SenderConfig, SenderStats
+from handoff.outbox import OUTBOX_GROUP, OUTBOX_STREAM, Outbox, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RateLimits", "Sender", "SenderConfig", "SenderStats"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """The entry left this sender (sent, dropped or dead-lettered)."""
+
+
+DONE = _Done()
+
+
+class Sender:
+    """Sends the outbox to Telegram under Telegram's limits; run one per bot process."""
+
+    def __init__(self, bot: Bot, redis: Redis, config: SenderConfig | None = None, *,
+                 consumer: str | None = None) -> None:
+        self.bot = bot
+        self.redis = redis
+        self.config = config or SenderConfig()
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.outbox = Outbox(redis)
+        self.store = SenderStore(redis, self.config.limits, lock_ms=self.config.lock_ms)
+        self.stats = SenderStats()
+        self._queues: dict[int | None, list[Entry]] = {}
+        self._workers: dict[int | None, asyncio.Task[None]] = {}
+        self._held: set[str] = set()
+        self._inflight: set[asyncio.Task[float | _Done]] = set()
+        self._slots = asyncio.Semaphore(self.config.concurrency)
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def delete_recent(self, chat_id: int) -> None:
+        """Delete the bot's messages of the last 48 h in this chat (for /forget), after the
+        messages already queued to it."""
+        await self.outbox.delete_recent(chat_id)
+
+    @property
+    def held(self) -> int:
+        """Entries this sender has read and not yet finished."""
+        return len(self._held)
+
+    async def run(self) -> None:
+        """Consume until cancelled; on cancellation, sends in flight finish and are recorded."""
+        await asyncio.to_thread(warm_up)  # seconds of CPU once, not a stall mid-flight
+        await self.outbox.ensure_group()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._read_loop())
+                group.create_task(self._claim_loop())
+                group.create_task(self._heartbeat_loop())
+                group.create_task(self._deletion_loop())
+        finally:
+            await self._shutdown()
+
+    # Reading -----------------------------------------------------------------------
+    async def _read_loop(self) -> None:
+        await self._recover()
+        while True:
+            await self._room.wait()
+            try:
+                await self._read(">")
+            except RedisError as error:
+                _stop_if_cancelled()
+                if isinstance(error, ResponseError) and "NOGROUP" in str(error):
+                    await self.outbox.ensure_group()  # the stream or group was deleted
+                    continue
+                log.warning("outbox read failed (%s); retrying", type(error).__name__)
+                await asyncio.sleep(1.0)
+
+    async def _read(self, start: str) -> list:
+        room = self.config.max_held - len(self._held)
+        if room <= 0:
+            self._room.clear()
+            return []
+        response = await self.redis.xreadgroup(
+            OUTBOX_GROUP, self.consumer, {OUTBOX_STREAM: start},
+            count=min(self.config.batch, room),
+            block=self.config.block_ms if start == ">" else None,
+        )
+        streams = response.items() if isinstance(response, dict) else (response or [])
+        entries = [entry for _stream, found in streams for entry in found]
+        for stream_id, fields in entries:
+            self._accept(stream_id, fields)
+        return entries
+
+    async def _recover(self) -> None:
+        """Our own pending entries, when the consumer name is reused after a restart."""
+        cursor = "0"
+        while entries := await self._read(cursor):
+            cursor = _text(entries[-1][0])
+
+    async def _claim_loop(self) -> None:
+        """Take over entries of consumers that died (idle longer than min-idle)."""
+        rounds = 0
+        while True:
+            await asyncio.sleep(self.config.claim_every)
+            rounds += 1
+            try:
+                await self._claim_once()
+                if rounds % 120 == 0:
+                    await self._forget_dead_consumers()
+            except RedisError as error:
+                _stop_if_cancelled()
+                log.warning("outbox reclaim failed (%s)", type(error).__name__)
+
+    async def _forget_dead_consumers(self) -> None:
+        """Remove consumers (dead processes) that hold nothing and were idle for long."""
+        for info in await self.redis.xinfo_consumers(OUTBOX_STREAM, OUTBOX_GROUP):
+            name = _text(info["name"])
+            idle_ms, pending = int(info["idle"]), int(info["pending"])
+            if name != self.consumer and pending == 0 and idle_ms > self.config.forget_after_ms:
+                await self.redis.xgroup_delconsumer(OUTBOX_STREAM, OUTBOX_GROUP, name)
+
+    async def _claim_once(self) -> int:
+        cursor: str | bytes = "0-0"
+        claimed = 0
+        for _ in range(self.config.claim_rounds):
+            response = await self.redis.xautoclaim(
+                OUTBOX_STREAM, OUTBOX_GROUP, self.consumer, self.config.min_idle_ms,
+                start_id=cursor, count=self.config.claim_count,
+            )
+            cursor, entries = response[0], response[1]
+            for stream_id, fields in entries:
+                if stream_id is not None and fields is not None:
+                    claimed += int(self._accept(stream_id, fields))
+            if _text(cursor) == "0-0":
+                break
+        self.stats.claimed += claimed
+        return claimed
+
+    async def _heartbeat_loop(self) -> None:
+        """Reset the idle time of entries we hold, so no live entry is reclaimed."""
+        while True:
+            await asyncio.sleep(self.config.min_idle_ms / 3000)
+            held = list(self._held)
+            try:
+                for start in range(0, len(held), 500):
+                    await self.redis.xclaim(OUTBOX_STREAM, OUTBOX_GROUP, self.consumer, 0,
+                                            held[start:start + 500], justid=True)
+            except RedisError as error:
+                _stop_if_cancelled()
+                log.warning("outbox heartbeat failed (%s)", type(error).__name__)
+
+    async def _deletion_loop(self) -> None:
+        """Queue the deletions the delete-after option asked for, when they fall due."""
+        while True:
+            try:
+                await self.outbox.enqueue_due_deletions()
+            except RedisError as error:
+                _stop_if_cancelled()
+                log.warning("due deletions failed (%s)", type(error).__name__)
+            await asyncio.sleep(self.config.deletions_every)
+
+    def _accept(self, stream_id: bytes | str, raw: dict) -> bool:
+        sid = _text(stream_id)
+        if sid in self._held:
+            return False
+        entry = parse_entry(sid, {_text(k): _text(v) for k, v in raw.items()})
+        entry.token = f"{self.consumer}/{sid}"
+        self._held.add(sid)
+        queue = self._queues.setdefault(entry.chat_id, [])
+        bisect.insort(queue, entry, key=Entry.sort_key)
+        if entry.chat_id not in self._workers:
+            self._workers[entry.chat_id] = asyncio.create_task(self._work(entry.chat_id))
+        if len(self._held) >= self.config.max_held:
+            self._room.clear()
+        return True
+
+    # Sending -----------------------------------------------------------------------
+    async def _work(self, chat_id: int | None) -> None:
+        """Send one chat's entries in sequence order; only this chat waits when it must."""
+        queue = self._queues[chat_id]
+        while queue:
+            entry = queue[0]
+            try:
+                outcome = await self._step(entry)
+            except RedisError as error:
+                _stop_if_cancelled()
+                log.warning("outbox step failed (%s); retrying", type(error).__name__)
+                outcome = 1.0
+            except Exception:  # a bug must not stall the chat for good: log, retry later
+                _stop_if_cancelled()
+                log.exception("outbox entry %s failed unexpectedly", entry.stream_id)
+                outcome = self.config.backoff_cap
+            if isinstance(outcome, _Done):
+                queue.remove(entry)
+                self._held.discard(entry.stream_id)
+                self._room.set()
+            elif outcome > 0:
+                await asyncio.sleep(outcome)
+        del self._queues[chat_id]
+        del self._workers[chat_id]
+
+    async def _step(self, entry: Entry) -> float | _Done:
+        """One try at an entry: DONE, or seconds to wait before the next try."""
+        if entry.message is None:
+            await self.store.finish(entry, "", dead_reason="malformed", error=entry.problem or "")
+            self.stats.malformed += 1
+            log.warning("outbox entry %s is malformed (%s)", entry.stream_id, entry.problem)
+            return DONE
+        if entry.unrecorded is not None:
+            outcome, telegram_id = entry.unrecorded
+            await self.store.finish(entry, outcome, telegram_id=telegram_id)
+            return DONE
+        async with self._slots:
+            turn = await self.store.turn(entry)
+            if turn.status == "done":
+                await self.store.finish(entry, "")
+                self.stats.duplicates += 1
+                return DONE
+            if turn.status == "blocked":
+                await self.store.finish(entry, "blocked")
+                self.stats.dropped += 1
+                return DONE
+            if turn.status == "order":
+                return self._wait_for_order(entry)
+            if turn.status != "go":  # "wait" for a limit or pause, "busy" elsewhere
+                return max(turn.seconds, 0.001)
+            attempt = asyncio.create_task(self._attempt(entry, turn.seconds))
+            self._inflight.add(attempt)
+            attempt.add_done_callback(self._inflight.discard)
+            return await asyncio.shield(attempt)
+
+    def _wait_for_order(self, entry: Entry) -> float:
+        now = time.monotonic()
+        if entry.waiting_since is None:
+            entry.waiting_since = now
+        waited = now - entry.waiting_since
+        if waited > self.config.order_timeout:
+            log.warning("outbox entry %s waited %.0f s for its predecessor; sending out of order",
+                        entry.stream_id, waited)
+            entry.ignore_order = True
+            return 0.0
+        return min(self.config.order_poll * (1 + waited), 1.0)
+
+    async def _attempt(self, entry: Entry, delay: float) -> float | _Done:
+        """Wait for the reserved slot, call Telegram, record the result (shielded from
+        cancellation, so a send that happened is always recorded)."""
+        message = entry.message
+        assert message is not None
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while (wait := await self.store.gate(entry)) > 0:  # after a stall: no burst
+            self.stats.held_back += 1
+            await asyncio.sleep(wait)
+        result = await deliver(self.bot, message, self.store)
+        return await self._settle(entry, message, result)
+
+    async def _settle(self, entry: Entry, message: OutgoingMessage,
+                      result: Delivery) -> float | _Done:
+        stats, config = self.stats, self.config
+        if result.kind in {"sent", "skipped"}:
+            entry.unrecorded = (result.kind, result.telegram_id)
+            await self.store.finish(entry, result.kind, telegram_id=result.telegram_id)
+            if result.kind == "sent":
+                stats.sent += 1
+            return DONE
+        if result.kind == "blocked":
+            await self.store.finish(entry, "blocked")
+            stats.blocked += 1
+            return DONE
+        if result.kind == "retry_after":
+            stats.too_many_requests += 1
+            log.warning("Telegram asked to wait %.0f s (%s)", result.retry_after, message.method)
+            await self.store.release(entry, chat_pause=result.retry_after,
+                                     global_pause=min(result.retry_after, config.global_pause))
+            return 0.0
+        if result.kind == "unauthorized":
+            log.error("Telegram refused the bot token; the outbox waits")
+            await self.store.release(entry, global_pause=config.unauthorized_pause)
+            return config.unauthorized_pause
+        if result.kind == "transient":
+            entry.attempts += 1
+            if entry.attempts < config.max_attempts:
+                stats.retried += 1
+                await self.store.release(entry)
+                return config.backoff(entry.attempts, random.random())
+        await self.store.finish(entry, "failed", dead_reason=result.reason, error=result.error)
+        stats.failed += 1
+        log.warning("outbox entry %s dead-lettered: %s %s", entry.stream_id, message.method,
+                    result.reason)
+        return DONE
+
+    async def _shutdown(self) -> None:
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        if workers:
+            await asyncio.wait(workers, timeout=self.config.shutdown_timeout)
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=self.config.shutdown_timeout)
+
+
+def _stop_if_cancelled() -> None:
+    """Re-raise a cancellation that a client library turned into its own error: a loop
+    that swallowed it would never stop (and shutdown would wait for it forever)."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
