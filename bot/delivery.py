@@ -32,7 +32,6 @@ from aiogram.methods import (
     SendMessage,
     TelegramMethod,
 )
-from aiogram.methods.base import Response
 from aiogram.types import (
     ForceReply,
     InlineKeyboardMarkup,
@@ -85,66 +84,40 @@ def parse_markup(raw: dict[str, Any]) -> Any:
 
 
 def build_call(message: OutgoingMessage) -> TelegramMethod[Any]:
-    """The aiogram method object; raises ValueError (pydantic's too) on a bad reply_markup."""
-    common: dict[str, Any] = {"chat_id": message.chat_id}
-    markup = ({"reply_markup": parse_markup(message.reply_markup)}
-              if message.reply_markup is not None else {})
-    parse = {"parse_mode": message.parse_mode} if message.parse_mode is not None else {}
-    if message.method == "sendMessage":
-        extra: dict[str, Any] = {}
-        if message.message_thread_id is not None:
-            extra["message_thread_id"] = message.message_thread_id
-        if message.protect_content:
-            extra["protect_content"] = True
-        if message.disable_notification:
-            extra["disable_notification"] = True
-        if message.disable_link_preview:
-            extra["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
-        return SendMessage(**common, text=message.text or "", **parse, **markup, **extra)
-    if message.method == "editMessageText":
-        preview = ({"link_preview_options": LinkPreviewOptions(is_disabled=True)}
-                   if message.disable_link_preview else {})
-        return EditMessageText(**common, message_id=message.message_id, text=message.text or "",
-                               **parse, **markup, **preview)
-    if message.method == "editMessageReplyMarkup":
-        return EditMessageReplyMarkup(**common, message_id=message.message_id, **markup)
-    if message.method == "deleteMessage":
-        return DeleteMessage(**common, message_id=message.message_id)
-    if message.method == "deleteMessages":
-        return DeleteMessages(**common, message_ids=message.message_ids or [])
-    raise ValueError(f"no single Telegram call for {message.method}")
+    """The aiogram method object; raises ValueError (pydantic's too) on a bad reply_markup.
 
-
-def warm_up() -> None:
-    """Build aiogram's pydantic schemas for everything the sender sends and parses, now.
-
-    aiogram's models build their schemas on first use (``defer_build``): the
-    first message would otherwise cost seconds of CPU (hundreds of nested
-    types), stalling the sender while its reserved slots come due together.
+    Optional fields are passed only when set, so the Bot's defaults apply otherwise.
     """
-    keyboard = {"inline_keyboard": [[{"text": "t", "callback_data": "d"}]]}
-    samples = [
-        OutgoingMessage(id="warm-up", chat_id=1, text="t", parse_mode="HTML",
-                        reply_markup=keyboard, protect_content=True,
-                        disable_link_preview=True, message_thread_id=1),
-        OutgoingMessage(id="warm-up", chat_id=1, method="editMessageText", message_id=1,
-                        text="t", reply_markup=keyboard, disable_link_preview=True),
-        OutgoingMessage(id="warm-up", chat_id=1, method="editMessageReplyMarkup",
-                        message_id=1, reply_markup=keyboard),
-        OutgoingMessage(id="warm-up", chat_id=1, method="deleteMessage", message_id=1),
-        OutgoingMessage(id="warm-up", chat_id=1, method="deleteMessages", message_ids=[1]),
-    ]
-    for sample in samples:
-        build_call(sample)
-    for markup in ({"keyboard": [[{"text": "t"}]]}, {"remove_keyboard": True},
-                   {"force_reply": True}):
-        parse_markup(markup)
-    reply = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "t",
-             "reply_markup": keyboard}
-    Response[Message].model_validate({"ok": True, "result": reply})
-    Response[Message | bool].model_validate({"ok": True, "result": True})  # type: ignore[misc]
-    Response[bool].model_validate({"ok": False, "error_code": 429, "description": "x",
-                                   "parameters": {"retry_after": 1}})
+    args: dict[str, Any] = {"chat_id": message.chat_id}
+    if message.reply_markup is not None:
+        args["reply_markup"] = parse_markup(message.reply_markup)
+    if message.method in {"sendMessage", "editMessageText"}:
+        args["text"] = message.text or ""
+        if message.parse_mode is not None:
+            args["parse_mode"] = message.parse_mode
+        if message.disable_link_preview:
+            args["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
+    if message.method in {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}:
+        if message.message_id is None:
+            raise ValueError(f"{message.method} needs message_id")
+        args["message_id"] = message.message_id
+    if message.method == "sendMessage":
+        if message.message_thread_id is not None:
+            args["message_thread_id"] = message.message_thread_id
+        if message.protect_content:
+            args["protect_content"] = True
+        if message.disable_notification:
+            args["disable_notification"] = True
+        return SendMessage(**args)
+    if message.method == "editMessageText":
+        return EditMessageText(**args)
+    if message.method == "editMessageReplyMarkup":
+        return EditMessageReplyMarkup(**args)
+    if message.method == "deleteMessage":
+        return DeleteMessage(**args)
+    if message.method == "deleteMessages":
+        return DeleteMessages(**args, message_ids=message.message_ids or [])
+    raise ValueError(f"no single Telegram call for {message.method}")
 
 
 async def deliver(bot: Bot, message: OutgoingMessage, store: SenderStore) -> Delivery:

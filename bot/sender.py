@@ -39,7 +39,7 @@ from aiogram import Bot
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from bot.delivery import Delivery, deliver, warm_up
+from bot.delivery import Delivery, deliver
 from bot.outbox_store import Entry, SenderStore, parse_entry
 from bot.ratelimit import RateLimits
 from bot.sender_config import SenderConfig, SenderStats
@@ -90,7 +90,6 @@ class Sender:
 
     async def run(self) -> None:
         """Consume until cancelled; on cancellation, sends in flight finish and are recorded."""
-        await asyncio.to_thread(warm_up)  # seconds of CPU once, not a stall mid-flight
         await self.outbox.ensure_group()
         try:
             async with asyncio.TaskGroup() as group:
@@ -337,7 +336,12 @@ class Sender:
         if workers:
             await asyncio.wait(workers, timeout=self.config.shutdown_timeout)
         if self._inflight:
-            await asyncio.wait(list(self._inflight), timeout=self.config.shutdown_timeout)
+            done, _ = await asyncio.wait(list(self._inflight),
+                                         timeout=self.config.shutdown_timeout)
+            for task in done:  # nobody else will look at these any more
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("a send in flight at shutdown failed to be recorded (%s)",
+                                type(task.exception()).__name__)
 
 
 def _stop_if_cancelled() -> None:
