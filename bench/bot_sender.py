@@ -93,7 +93,7 @@ def _report(api: Any) -> dict[str, Any]:
 
 def _gaps_around_429(sends: list[Any]) -> list[list[int]]:
     """Arrival gaps (ms) of the accepted calls in the second before each 429: diagnosis."""
-    out = []
+    out: list[list[int]] = []
     for i, call in enumerate(sends):
         if call.status == 429 and len(out) < 3:
             window = [c.at for c in sends[:i] if c.status == 200 and c.at > call.at - 1.0]

@@ -307,8 +307,8 @@ class FakeBotAPI:
         offset = params.get("offset")
         if isinstance(offset, int) and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        limit = params.get("limit") if isinstance(params.get("limit"), int) else 100
-        timeout = params.get("timeout") if isinstance(params.get("timeout"), int) else 0
+        limit = _int(params.get("limit"), 100)
+        timeout = _int(params.get("timeout"), 0)
         deadline = asyncio.get_running_loop().time() + min(max(timeout, 0), 50)
         while not self._updates and not self._closing:
             remaining = deadline - asyncio.get_running_loop().time()
@@ -350,6 +350,10 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             form = await request.post()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
     return params
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _drop(request: web.Request) -> web.StreamResponse:

@@ -100,7 +100,8 @@ FORBIDDEN = [
     r"\bcan be ignored\b", r"можно игнорировать", r"\bat (an|the) embassy you can apply\b",
 ]
 NEGATIONS = re.compile(
-    r"\b(no|not|none|\w+n't|neither|never|nor|keine[rs]?|nicht|nie)\b|(^|\s)(не|ни|никакое|ни один|жодне|жоден|ні)\s",
+    r"\b(no|not|none|\w+n't|neither|never|nor|keine[rs]?|nicht|nie)\b"
+    r"|(^|\s)(не|ни|никакое|ни один|жодне|жоден|ні)\s",
     flags=re.I,
 )
 PHONE = re.compile(r"\+\d[\d\s\-()]{7,}\d")
