@@ -5,15 +5,14 @@ the outbox's consumer group. It keeps what ARCHITECTURE.md promises:
 
 - **Nothing is lost.** An entry is acknowledged only after Telegram accepted
   it or a permanent failure was recorded (dead-letter stream). Entries of a
-  consumer that died are reclaimed with XAUTOCLAIM (small COUNT, min-idle);
-  entries this sender holds are kept fresh (XCLAIM JUSTID) so nobody steals
-  them while they wait.
+  consumer that died are reclaimed (bot/outbox_reader.py).
 - **Nothing is sent twice.** The outcome is recorded by message id in the
   same Lua call that acknowledges, and every attempt first checks it; on
   shutdown, sends already in flight finish and are recorded. (Only a hard kill
   between Telegram's answer and that call — a millisecond — can resend.)
-- **Telegram's limits hold for the whole deployment** (bot/ratelimit.py);
-  429 pauses the chat for ``retry_after`` and the whole bot briefly.
+- **Telegram's limits hold for the whole deployment** (bot/ratelimit.py), with
+  up to ``concurrency`` sends in flight; 429 pauses the chat for
+  ``retry_after`` and the whole bot briefly.
 - **Per-chat order.** One worker per chat in this process, taking the chat's
   entries by sequence number; across replicas the sequence numbers and a
   per-chat lease serialise the chat. A chat that waits holds up only itself.
@@ -37,13 +36,14 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from bot.delivery import Delivery, deliver
+from bot.outbox_reader import OutboxReader, stop_if_cancelled
 from bot.outbox_store import Entry, SenderStore, parse_entry
 from bot.ratelimit import RateLimits
 from bot.sender_config import SenderConfig, SenderStats
-from handoff.outbox import OUTBOX_GROUP, OUTBOX_STREAM, Outbox, OutgoingMessage
+from handoff.outbox import Outbox, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ class Sender:
         self._held: set[str] = set()
         self._inflight: set[asyncio.Task[float | _Done]] = set()
         self._slots = asyncio.Semaphore(self.config.concurrency)
-        self._room = asyncio.Event()
-        self._room.set()
+        self.reader = OutboxReader(redis, self.config, self.consumer, accept=self._accept,
+                                   held=self._held, stats=self.stats)
 
     async def delete_recent(self, chat_id: int) -> None:
         """Delete the bot's messages of the last 48 h in this chat (for /forget), after the
@@ -93,101 +93,12 @@ class Sender:
         await self.outbox.ensure_group()
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._read_loop())
-                group.create_task(self._claim_loop())
-                group.create_task(self._heartbeat_loop())
+                group.create_task(self.reader.read_loop())
+                group.create_task(self.reader.claim_loop())
+                group.create_task(self.reader.heartbeat_loop())
                 group.create_task(self._deletion_loop())
         finally:
             await self._shutdown()
-
-    # Reading -----------------------------------------------------------------------
-    async def _read_loop(self) -> None:
-        await self._recover()
-        while True:
-            await self._room.wait()
-            try:
-                await self._read(">")
-            except RedisError as error:
-                _stop_if_cancelled()
-                if isinstance(error, ResponseError) and "NOGROUP" in str(error):
-                    await self.outbox.ensure_group()  # the stream or group was deleted
-                    continue
-                log.warning("outbox read failed (%s); retrying", type(error).__name__)
-                await asyncio.sleep(1.0)
-
-    async def _read(self, start: str) -> list:
-        room = self.config.max_held - len(self._held)
-        if room <= 0:
-            self._room.clear()
-            return []
-        response = await self.redis.xreadgroup(
-            OUTBOX_GROUP, self.consumer, {OUTBOX_STREAM: start},
-            count=min(self.config.batch, room),
-            block=self.config.block_ms if start == ">" else None,
-        )
-        streams = response.items() if isinstance(response, dict) else (response or [])
-        entries = [entry for _stream, found in streams for entry in found]
-        for stream_id, fields in entries:
-            self._accept(stream_id, fields)
-        return entries
-
-    async def _recover(self) -> None:
-        """Our own pending entries, when the consumer name is reused after a restart."""
-        cursor = "0"
-        while entries := await self._read(cursor):
-            cursor = _text(entries[-1][0])
-
-    async def _claim_loop(self) -> None:
-        """Take over entries of consumers that died (idle longer than min-idle)."""
-        rounds = 0
-        while True:
-            await asyncio.sleep(self.config.claim_every)
-            rounds += 1
-            try:
-                await self._claim_once()
-                if rounds % 120 == 0:
-                    await self._forget_dead_consumers()
-            except RedisError as error:
-                _stop_if_cancelled()
-                log.warning("outbox reclaim failed (%s)", type(error).__name__)
-
-    async def _forget_dead_consumers(self) -> None:
-        """Remove consumers (dead processes) that hold nothing and were idle for long."""
-        for info in await self.redis.xinfo_consumers(OUTBOX_STREAM, OUTBOX_GROUP):
-            name = _text(info["name"])
-            idle_ms, pending = int(info["idle"]), int(info["pending"])
-            if name != self.consumer and pending == 0 and idle_ms > self.config.forget_after_ms:
-                await self.redis.xgroup_delconsumer(OUTBOX_STREAM, OUTBOX_GROUP, name)
-
-    async def _claim_once(self) -> int:
-        cursor: str | bytes = "0-0"
-        claimed = 0
-        for _ in range(self.config.claim_rounds):
-            response = await self.redis.xautoclaim(
-                OUTBOX_STREAM, OUTBOX_GROUP, self.consumer, self.config.min_idle_ms,
-                start_id=cursor, count=self.config.claim_count,
-            )
-            cursor, entries = response[0], response[1]
-            for stream_id, fields in entries:
-                if stream_id is not None and fields is not None:
-                    claimed += int(self._accept(stream_id, fields))
-            if _text(cursor) == "0-0":
-                break
-        self.stats.claimed += claimed
-        return claimed
-
-    async def _heartbeat_loop(self) -> None:
-        """Reset the idle time of entries we hold, so no live entry is reclaimed."""
-        while True:
-            await asyncio.sleep(self.config.min_idle_ms / 3000)
-            held = list(self._held)
-            try:
-                for start in range(0, len(held), 500):
-                    await self.redis.xclaim(OUTBOX_STREAM, OUTBOX_GROUP, self.consumer, 0,
-                                            held[start:start + 500], justid=True)
-            except RedisError as error:
-                _stop_if_cancelled()
-                log.warning("outbox heartbeat failed (%s)", type(error).__name__)
 
     async def _deletion_loop(self) -> None:
         """Queue the deletions the delete-after option asked for, when they fall due."""
@@ -195,23 +106,19 @@ class Sender:
             try:
                 await self.outbox.enqueue_due_deletions()
             except RedisError as error:
-                _stop_if_cancelled()
+                stop_if_cancelled()
                 log.warning("due deletions failed (%s)", type(error).__name__)
             await asyncio.sleep(self.config.deletions_every)
 
-    def _accept(self, stream_id: bytes | str, raw: dict) -> bool:
-        sid = _text(stream_id)
-        if sid in self._held:
-            return False
-        entry = parse_entry(sid, {_text(k): _text(v) for k, v in raw.items()})
-        entry.token = f"{self.consumer}/{sid}"
-        self._held.add(sid)
+    def _accept(self, stream_id: str, fields: dict[str, str]) -> bool:
+        """Queue an entry behind its chat's earlier ones; start the chat's worker if idle."""
+        entry = parse_entry(stream_id, fields)
+        entry.token = f"{self.consumer}/{stream_id}"
+        self._held.add(stream_id)
         queue = self._queues.setdefault(entry.chat_id, [])
         bisect.insort(queue, entry, key=Entry.sort_key)
         if entry.chat_id not in self._workers:
             self._workers[entry.chat_id] = asyncio.create_task(self._work(entry.chat_id))
-        if len(self._held) >= self.config.max_held:
-            self._room.clear()
         return True
 
     # Sending -----------------------------------------------------------------------
@@ -223,17 +130,17 @@ class Sender:
             try:
                 outcome = await self._step(entry)
             except RedisError as error:
-                _stop_if_cancelled()
+                stop_if_cancelled()
                 log.warning("outbox step failed (%s); retrying", type(error).__name__)
                 outcome = 1.0
             except Exception:  # a bug must not stall the chat for good: log, retry later
-                _stop_if_cancelled()
+                stop_if_cancelled()
                 log.exception("outbox entry %s failed unexpectedly", entry.stream_id)
                 outcome = self.config.backoff_cap
             if isinstance(outcome, _Done):
                 queue.remove(entry)
                 self._held.discard(entry.stream_id)
-                self._room.set()
+                self.reader.room.set()
             elif outcome > 0:
                 await asyncio.sleep(outcome)
         del self._queues[chat_id]
@@ -342,15 +249,3 @@ class Sender:
                 if not task.cancelled() and task.exception() is not None:
                     log.warning("a send in flight at shutdown failed to be recorded (%s)",
                                 type(task.exception()).__name__)
-
-
-def _stop_if_cancelled() -> None:
-    """Re-raise a cancellation that a client library turned into its own error: a loop
-    that swallowed it would never stop (and shutdown would wait for it forever)."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

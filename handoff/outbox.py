@@ -13,7 +13,9 @@ twice. It also gives the message its chat's next sequence number, which is how
 several sender replicas keep one chat's messages in order.
 
 Stream entry fields: ``id``, ``chat``, ``seq`` and ``data`` (the message as
-JSON). The raw chat id lives only here, in Redis, and in the bot process.
+JSON). The raw chat id lives only here, in Redis, and in the bot process. The
+stream has one consumer group, the sender's: it deletes each entry once
+handled, so message text does not stay in Redis after it was sent.
 """
 
 from __future__ import annotations
@@ -173,17 +175,12 @@ class Outbox:
                        pipe: Pipeline | None = None) -> None:
         """Note a message in this chat (e.g. the person's own) so /forget and the
         delete-after option can delete it later too."""
-        now_ms = int(time.time() * 1000)
-        target: Any = pipe if pipe is not None else self.redis.pipeline(transaction=True)
-        target.zadd(keys.outbox_messages(chat_id), {str(message_id): now_ms})
-        target.zremrangebyscore(keys.outbox_messages(chat_id), "-inf",
-                                now_ms - DELETE_WINDOW * 1000)
-        target.pexpire(keys.outbox_messages(chat_id), DELETE_WINDOW * 1000)
-        if delete_after is not None:
-            due = now_ms + min(delete_after, DELETE_WINDOW) * 1000
-            target.zadd(keys.OUTBOX_DELETE_DUE, {due_member(chat_id, message_id): due})
         if pipe is None:
-            await target.execute()
+            async with self.redis.pipeline(transaction=True) as own:
+                _remember(own, chat_id, message_id, delete_after)
+                await own.execute()
+        else:
+            _remember(pipe, chat_id, message_id, delete_after)
 
     async def enqueue_due_deletions(self, *, now: float | None = None, limit: int = 500) -> int:
         """Queue deletions whose time came (the delete-after option); returns messages queued.
@@ -223,6 +220,16 @@ class Outbox:
 async def enqueue(redis: Redis, message: OutgoingMessage) -> EnqueueStatus:
     """Queue one message for Telegram; idempotent by ``message.id``."""
     return await Outbox(redis).enqueue(message)
+
+
+def _remember(pipe: Any, chat_id: int, message_id: int, delete_after: int | None) -> None:
+    now_ms = int(time.time() * 1000)
+    pipe.zadd(keys.outbox_messages(chat_id), {str(message_id): now_ms})
+    pipe.zremrangebyscore(keys.outbox_messages(chat_id), "-inf", now_ms - DELETE_WINDOW * 1000)
+    pipe.pexpire(keys.outbox_messages(chat_id), DELETE_WINDOW * 1000)
+    if delete_after is not None:
+        due = now_ms + min(delete_after, DELETE_WINDOW) * 1000
+        pipe.zadd(keys.OUTBOX_DELETE_DUE, {due_member(chat_id, message_id): due})
 
 
 def _keys(message: OutgoingMessage) -> list[str]:

@@ -203,6 +203,6 @@ async def test_dead_consumers_holding_nothing_are_forgotten(bot: Any, redis: Red
         await redis.xgroup_createconsumer(OUTBOX_STREAM, OUTBOX_GROUP, name)
     sender = Sender(bot, redis, fast(forget_after_ms=0), consumer="alive")
     await asyncio.sleep(0.01)
-    await sender._forget_dead_consumers()
+    await sender.reader.forget_dead_consumers()
     names = [c["name"] for c in await redis.xinfo_consumers(OUTBOX_STREAM, OUTBOX_GROUP)]
     assert sorted(names) == [b"alive", b"holding"]  # "holding" still has an entry
