@@ -26,6 +26,7 @@ from bot.handlers import (
 from bot.middlewares.gate import GateMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.language import LanguageMiddleware
+from bot.pinning import pin_response_models
 from bot.store import ConversationStore
 from bot.turns import Turns
 from bot.understanding import Classifier
@@ -45,6 +46,7 @@ def build_dispatcher(
     settings: BotSettings,
 ) -> Dispatcher:
     """A Dispatcher with the middlewares and routers of the bot, ready to feed updates."""
+    pin_response_models()
     store = ConversationStore(redis)
     outbox = Outbox(redis)
     turns = Turns(redis=redis, store=store, engines=engines, text_sealer=text_sealer,

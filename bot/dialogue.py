@@ -10,7 +10,7 @@ Pure: no I/O, so both channels commit a turn's writes in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.conversation import Conversation
@@ -52,7 +52,6 @@ class Turn:
     ticket: HandoffTicket | None = None
     intent: str | None = None
     outcome: Outcome | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def from_reply(reply: Reply) -> Message:

@@ -99,11 +99,10 @@ def message_event(
 ) -> ConversationEvent:
     """A message event with its text sealed for ``conversation``."""
     sealed = None if text is None else sealer.seal(text, context=conversation)
-    event = ConversationEvent(type=type, conversation=conversation, channel=channel, lang=lang,
-                              intent=intent, text=sealed, protected=protected)
-    if id is not None or at is not None:
-        event = event.model_copy(update={"id": id or event.id, "at": at or event.at})
-    return event
+    return ConversationEvent(
+        id=id or uuid.uuid4().hex, at=at or dt.datetime.now(dt.UTC), type=type,
+        conversation=conversation, channel=channel, lang=lang, intent=intent, text=sealed,
+        protected=protected)
 
 
 def erase_event(conversation: str, *, channel: Channel = "telegram") -> ConversationEvent:

@@ -1,0 +1,92 @@
+"""The small pure pieces: bot texts, language precedence, references, events."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from pydantic import ValidationError
+
+from bot.refs import UNKNOWN, Compact, Refs, forged, ref
+from bot.texts import COMMANDS, T, all_texts, text
+from bot.understanding import choose_language, from_telegram
+from flows.outcome import Action, ActionKind
+from flows.schema import Lang
+from handoff.events import ConversationEvent, EventType, erase_event, message_event
+from hotline.crypto import Sealer
+from tests.bot.pack import LONG_FLOW, LONG_STEP, make_pack
+
+FIELDS = {"autodelete": "x", "hours": 12, "tickets": "", "count": 1}
+
+
+def test_every_bot_text_exists_in_every_language_with_the_same_placeholders() -> None:
+    for key in T:
+        texts = all_texts()[key]
+        assert set(texts) == set(Lang), key
+        names = {lang: {f for _, f, _, _ in string.Formatter().parse(t) if f}
+                 for lang, t in texts.items()}
+        assert len({frozenset(n) for n in names.values()}) == 1, (key, names)
+        for lang in Lang:
+            filled = text(key, lang, **FIELDS) if names[lang] else text(key, lang)
+            assert filled.strip() and "{" not in filled
+            assert len(filled) <= 4096
+    for name, descriptions in COMMANDS.items():
+        assert name.islower() and set(descriptions) == set(Lang)
+        assert all(1 <= len(d) <= 256 for d in descriptions.values())
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("ru", Lang.ru), ("uk", Lang.uk), ("be", Lang.be), ("en-US", Lang.en), ("de_AT", Lang.de),
+    ("DE", Lang.de), ("kk", None), ("", None), (None, None), ("pt-br", None),
+])
+def test_telegram_language_codes_map_to_ours(code: str | None, expected: Lang | None) -> None:
+    assert from_telegram(code) is expected
+
+
+class _Parsed:
+    def __init__(self, language: str, confidence: float) -> None:
+        self.language, self.language_confidence = language, confidence
+
+
+def test_language_precedence() -> None:
+    german = _Parsed("de", 0.99)
+    assert choose_language(chosen=Lang.uk, parsed=german, previous=Lang.ru,  # type: ignore[arg-type]
+                           interface=Lang.en) is Lang.uk
+    assert choose_language(chosen=None, parsed=german, previous=Lang.ru,  # type: ignore[arg-type]
+                           interface=Lang.en) is Lang.de
+    unsure = _Parsed("en", 0.5)
+    assert choose_language(chosen=None, parsed=unsure, previous=Lang.ru,  # type: ignore[arg-type]
+                           interface=Lang.en) is Lang.ru
+    assert choose_language(chosen=None, parsed=None, previous=None, interface=Lang.be) is Lang.be
+    assert choose_language(chosen=None, parsed=None, previous=None, interface=None) is Lang.ru
+
+
+def test_references_round_trip_and_reject_what_is_not_ours() -> None:
+    refs = Refs(make_pack())
+    action = Action(kind=ActionKind.option, flow=LONG_FLOW, step=LONG_STEP, index=1)
+    compact = Refs.compact(action)
+    assert len(compact.f) == len(compact.s) == 6 and ":" not in compact.f + compact.s
+    assert refs.expand(compact) == action
+    assert refs.expand(Compact("z")) == forged()
+    assert refs.expand(Compact("o", "AAAAAA", "BBBBBB", 0)).flow == UNKNOWN
+    assert refs.expand(Compact("o", ref(LONG_FLOW), "BBBBBB", 0)).step == UNKNOWN
+    assert refs.expand(Compact("o", ref(LONG_FLOW), ref(LONG_STEP), 10**9)).index == -1
+    assert refs.expand(Compact("m")) == Action(kind=ActionKind.menu)
+
+
+def test_events_seal_text_and_survive_the_stream_round_trip() -> None:
+    sealer = Sealer("e" * 40, "text")
+    event = message_event(sealer, type=EventType.message_in, conversation="p" * 32,
+                          text="повестка", lang="ru", intent="summons", id="tg:x:1")
+    assert event.text is not None and "повестка" not in event.text
+    fields = event.fields()
+    again = ConversationEvent.from_fields({k.encode(): v.encode() for k, v in fields.items()})
+    assert again == event
+    assert sealer.open(again.text or "", context="p" * 32) == "повестка"
+    assert erase_event("p" * 32).type is EventType.erase
+    with pytest.raises(ValueError):
+        ConversationEvent.from_fields({b"other": b"{}"})
+    with pytest.raises(ValidationError):
+        ConversationEvent.from_fields({"event": '{"type": "message_in"}'})
+    with pytest.raises(ValidationError):
+        ConversationEvent(type=EventType.erase, conversation="p", channel="sms")  # type: ignore[arg-type]
