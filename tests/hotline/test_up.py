@@ -29,19 +29,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _env(data_dir: Path) -> dict[str, str]:
+def _env(data_dir: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {
-        "DATABASE_URL", "REDIS_URL", "HOTLINE_SECRET_KEY", "BOT_TOKEN", "HOTLINE_API_TOKEN"}}
+        "DATABASE_URL", "REDIS_URL", "HOTLINE_SECRET_KEY", "BOT_TOKEN", "HOTLINE_API_TOKEN",
+        "TELEGRAM_API_URL"}}
     env["HOTLINE_DATA_DIR"] = str(data_dir)
+    env.update(extra or {})
     return env
 
 
 class Running:
-    def __init__(self, data_dir: Path, cwd: Path) -> None:
+    """``hotline up`` in a subprocess, as a new user starts it."""
+
+    def __init__(self, data_dir: Path, cwd: Path, extra_env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         hotline = Path(sys.executable).with_name("hotline")
         self.proc = subprocess.Popen(
-            [str(hotline), "up", "--port", str(self.port)], cwd=cwd, env=_env(data_dir),
+            [str(hotline), "up", "--port", str(self.port)], cwd=cwd,
+            env=_env(data_dir, extra_env),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         self.lines: list[str] = []
