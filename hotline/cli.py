@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "flows" / "content"
-DEFAULT_NLU_DATA = Path(__file__).resolve().parent.parent / "nlu" / "data"
+from hotline.paths import DEFAULT_CONTENT, NLU_DATA
+
 ROLES = ("admin", "editor", "advisor", "service")
 
 
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     bot.add_argument("--webhook", action="store_true")
     bot.add_argument("--host", default="127.0.0.1", help="webhook listen address")
     bot.add_argument("--port", type=int, default=8081, help="webhook listen port")
+    bot.add_argument("--check", action="store_true", help="health check: is the bot alive?")
 
     actions = sub.add_parser("actions", help="run the rasa-sdk action server")
     actions.add_argument("--host", default=None)
@@ -81,8 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
     handler = _HANDLERS[args.command]
+    from hotline.settings import InsecureSecretError
+
     try:
         return handler(args)
+    except InsecureSecretError as exc:  # a configuration error, not a crash: no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -96,13 +102,15 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_api(args: argparse.Namespace) -> int:
     from hotline.services import run_api
 
-    return asyncio.run(run_api(host=args.host, port=args.port))
+    return run_api(host=args.host, port=args.port)
 
 
 def _cmd_bot(args: argparse.Namespace) -> int:
-    from hotline.services import run_bot
+    from hotline.services import bot_check, run_bot
 
-    return asyncio.run(run_bot(webhook=args.webhook, host=args.host, port=args.port))
+    if args.check:
+        return bot_check()
+    return run_bot(webhook=args.webhook, host=args.host, port=args.port)
 
 
 def _cmd_actions(args: argparse.Namespace) -> int:
@@ -123,11 +131,11 @@ def _cmd_nlu(args: argparse.Namespace) -> int:
 
     cache = CommonSettings().data_dir.expanduser().resolve() / "nlu"
     if args.nlu_command == "train":
-        commands.train(DEFAULT_NLU_DATA, cache, sys.stdout)
+        commands.train(NLU_DATA, cache, sys.stdout)
     elif args.nlu_command == "eval":
-        commands.evaluate(args.file, sys.stdout, data_dir=DEFAULT_NLU_DATA, cache_dir=cache)
+        commands.evaluate(args.file, sys.stdout, data_dir=NLU_DATA, cache_dir=cache)
     else:
-        commands.predict(sys.stdin, sys.stdout, data_dir=DEFAULT_NLU_DATA, cache_dir=cache)
+        commands.predict(sys.stdin, sys.stdout, data_dir=NLU_DATA, cache_dir=cache)
     return 0
 
 

@@ -19,10 +19,12 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hotline.paths import NLU_DATA
 from hotline.runtime import configure_logging, resolved
 from hotline.settings import ActionsSettings, ApiSettings, BotSettings, CommonSettings
 
 log = logging.getLogger("hotline")
+
 
 
 @dataclass
@@ -227,13 +229,54 @@ def run_api(*, host: str | None, port: int | None) -> int:
     return 0
 
 
+HEARTBEAT_FILE = "bot.heartbeat"
+HEARTBEAT_SECONDS = 10.0
+HEARTBEAT_STALE = 60.0
+
+
 def run_bot(*, webhook: bool, host: str, port: int) -> int:
-    from bot.main import run_bot_process
+    from bot.main import run_bot as serve_bot
+    from nlu.commands import load_parser
 
     settings = BotSettings()
     configure_logging(settings.log_level)
     with resolved(settings):
-        run_async(run_bot_process(settings, webhook=webhook, host=host, port=port))
+
+        async def main() -> None:
+            redis = Redis.from_url(settings.redis_url or "")
+            beat = asyncio.create_task(_heartbeat(settings.data_dir / HEARTBEAT_FILE))
+            try:
+                nlu = await asyncio.to_thread(load_parser, NLU_DATA, settings.data_dir / "nlu")
+                await serve_bot(settings, redis=redis, nlu=nlu, webhook=webhook, host=host,
+                                port=port)
+            finally:
+                beat.cancel()
+                await redis.aclose()
+
+        run_async(main())
+    return 0
+
+
+async def _heartbeat(path: Path) -> None:
+    """Touch a file while the bot's event loop runs: the container health check reads it."""
+    while True:
+        await asyncio.to_thread(path.touch)
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def bot_check() -> int:
+    """Exit 0 when this container's bot touched its heartbeat recently (docker health check)."""
+    import time
+
+    path = CommonSettings().data_dir.expanduser().resolve() / HEARTBEAT_FILE
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        print("no heartbeat yet", file=sys.stderr)
+        return 1
+    if age > HEARTBEAT_STALE:
+        print(f"heartbeat is {age:.0f} s old", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -84,6 +84,8 @@ class ApiSettings(CommonSettings):
     content_max_age_days: int = Field(default=180, alias="HOTLINE_CONTENT_MAX_AGE_DAYS")
     #: Transcripts are deleted after this many days.
     retention_days: int = Field(default=30, alias="HOTLINE_RETENTION_DAYS")
+    #: Run the conversation recorder and the retention job in this process (off: tests, replicas).
+    record_events: bool = Field(default=True, alias="HOTLINE_RECORD_EVENTS")
 
 
 class BotSettings(CommonSettings):

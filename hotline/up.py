@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hotline.paths import DEFAULT_CONTENT, NLU_DATA
 from hotline.runtime import configure_logging, resolved
 from hotline.services import Stores, make_server, stores
 from hotline.settings import ApiSettings, BotSettings
@@ -22,8 +23,6 @@ from hotline.settings import ApiSettings, BotSettings
 log = logging.getLogger("hotline.up")
 
 SERVICE_TOKEN_FILE = "service.token"
-DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "flows" / "content"
-DEFAULT_NLU_DATA = Path(__file__).resolve().parent.parent / "nlu" / "data"
 
 
 def say(line: str = "") -> None:
@@ -83,7 +82,7 @@ def load_nlu(data_dir: Path) -> Any:
     """Load the cached language model, training it first when the data changed."""
     from nlu.commands import load_parser
 
-    return load_parser(DEFAULT_NLU_DATA, data_dir / "nlu")
+    return load_parser(NLU_DATA, data_dir / "nlu")
 
 
 async def run_up(*, host: str, port: int, with_bot: bool) -> int:
