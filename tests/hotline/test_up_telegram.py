@@ -19,8 +19,8 @@ from tests.hotline.test_up import Running
 CHAT_RU, CHAT_EN = 7001, 7002
 
 
-async def _wait_for_text(api: FakeBotAPI, chat_id: int, needle: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
+async def _wait_for_text(api: FakeBotAPI, chat_id: int, needle: str, limit: float = 60) -> str:
+    deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         for text in api.texts(chat_id):
             if needle in text:
