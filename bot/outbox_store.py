@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from bot.ratelimit import GATE_LUA, RESERVE_LUA, RateLimits
+from bot.ratelimit import GATE_FUNCTION_LUA, GATE_LUA, RESERVE_LUA, RateLimits
 from handoff import keys
 from handoff.outbox import (
     BLOCKED_TTL,
@@ -37,10 +37,14 @@ DONE_TTL = 7 * 24 * 3600
 #: Dead letters kept (approximately); older ones are trimmed.
 DEAD_MAXLEN = 10_000
 
-# KEYS: done marker, blocked, chat state, chat lock, global tat, chat tat, global pause, chat pause.
+# KEYS: done marker, blocked, chat state, chat lock, global tat, chat tat, global pause, chat pause,
+#       window log.
 # ARGV: seq, token, lock ms, ignore order (0/1), global interval, chat interval, chat tolerance,
-#       max ahead. Returns {status, microseconds}.
-_TURN = RESERVE_LUA + """
+#       max ahead, gate member, window limit. Returns {status, microseconds, gate}: when the
+#       reserved slot is now, the window check (GATE_LUA) is made in the same call — there
+#       is no wait between — and gate is 0 (recorded: send now) or µs until the window has
+#       room; -1 when the slot is later and the sender checks the window after its sleep.
+_TURN = RESERVE_LUA + GATE_FUNCTION_LUA + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'done', 0} end
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'blocked', 0} end
 local seq = tonumber(ARGV[1])
@@ -52,11 +56,13 @@ local holder = redis.call('GET', KEYS[4])
 if holder and holder ~= ARGV[2] then
   return {'busy', math.max(redis.call('PTTL', KEYS[4]), 1) * 1000}
 end
-local ok, us = reserve(now_us(), KEYS[5], KEYS[6], KEYS[7], KEYS[8], tonumber(ARGV[5]),
+local now = now_us()
+local ok, us = reserve(now, KEYS[5], KEYS[6], KEYS[7], KEYS[8], tonumber(ARGV[5]),
                        tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]))
-if not ok then return {'wait', us} end
+if not ok then return {'wait', us, -1} end
 redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[3])
-return {'go', us}
+if us > 0 then return {'go', us, -1} end
+return {'go', 0, gate(KEYS[9], ARGV[9], tonumber(ARGV[10]), now)}
 """
 
 # KEYS: stream, chat state, chat lock, done marker, chat messages, delete-due, blocked, dead.
@@ -133,6 +139,10 @@ class Turn:
     status: str
     #: Seconds to wait: before sending ("go") or before asking again.
     seconds: float
+    #: For "go" with no wait: the window check was made in the same call — 0.0 means the
+    #: send was recorded (go now), more means wait that long and check again. None: the
+    #: sender checks the window itself after waiting (:meth:`SenderStore.gate`).
+    gate: float | None = None
 
 
 class SenderStore:
@@ -157,21 +167,26 @@ class SenderStore:
             keys=[keys.outbox_done(message.id), keys.outbox_blocked(chat), keys.outbox_chat(chat),
                   keys.outbox_chat_lock(chat), keys.OUTBOX_RATE_GLOBAL,
                   keys.outbox_chat_rate(chat), keys.OUTBOX_PAUSE_GLOBAL,
-                  keys.outbox_chat_pause(chat)],
+                  keys.outbox_chat_pause(chat), keys.OUTBOX_RATE_WINDOW],
             args=[entry.seq, entry.token, self.lock_ms, int(entry.ignore_order),
                   self.limits.global_interval_us, limit.interval_us, limit.tolerance_us,
-                  self.limits.max_ahead_us],
+                  self.limits.max_ahead_us, self._gate_member(entry), self.limits.window_limit],
         )
         status = result[0].decode() if isinstance(result[0], bytes) else str(result[0])
-        return Turn(status, max(int(result[1]), 0) / 1_000_000)
+        gate = int(result[2]) if len(result) > 2 else -1
+        return Turn(status, max(int(result[1]), 0) / 1_000_000,
+                    None if gate < 0 else gate / 1_000_000)
 
     async def gate(self, entry: Entry) -> float:
         """Record a send that leaves now, or return seconds to wait (the window is full)."""
-        self._gate_serial += 1
         waited = await self._gate(keys=[keys.OUTBOX_RATE_WINDOW],
-                                  args=[f"{entry.token}/{self._gate_serial}",
-                                        self.limits.window_limit])
+                                  args=[self._gate_member(entry), self.limits.window_limit])
         return int(waited) / 1_000_000
+
+    def _gate_member(self, entry: Entry) -> str:
+        """A window-log member unique to this attempt."""
+        self._gate_serial += 1
+        return f"{entry.token}/{self._gate_serial}"
 
     async def finish(
         self, entry: Entry, outcome: str, *, telegram_id: int | None = None,

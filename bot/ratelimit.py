@@ -63,19 +63,27 @@ end
 """
 
 
+# A Lua function for the window check: gate(window log key, member unique per attempt,
+# window limit, now in µs) returns 0 (recorded: send now) or µs until the window has room.
+# The sender's turn script calls it too when the reserved slot is now (no sleep between).
+GATE_FUNCTION_LUA = """
+local function gate(wkey, member, limit, now)
+  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', now - 1000000)
+  if redis.call('ZCARD', wkey) >= limit then
+    local oldest = redis.call('ZRANGE', wkey, 0, 0, 'WITHSCORES')
+    return math.max(tonumber(oldest[2]) + 1000000 - now, 1)
+  end
+  redis.call('ZADD', wkey, now, member)
+  redis.call('PEXPIRE', wkey, 2000)
+  return 0
+end
+"""
+
 # KEYS: the window log. ARGV: member (unique per attempt), window limit.
 # Returns 0 (recorded: send now) or microseconds until the window has room.
-GATE_LUA = """
+GATE_LUA = GATE_FUNCTION_LUA + """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 1000000)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(tonumber(oldest[2]) + 1000000 - now, 1)
-end
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], 2000)
-return 0
+return gate(KEYS[1], ARGV[1], tonumber(ARGV[2]), tonumber(t[1]) * 1000000 + tonumber(t[2]))
 """
 
 

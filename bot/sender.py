@@ -171,7 +171,7 @@ class Sender:
                 return self._wait_for_order(entry)
             if turn.status != "go":  # "wait" for a limit or pause, "busy" elsewhere
                 return max(turn.seconds, 0.001)
-            attempt = asyncio.create_task(self._attempt(entry, turn.seconds))
+            attempt = asyncio.create_task(self._attempt(entry, turn.seconds, turn.gate))
             self._inflight.add(attempt)
             attempt.add_done_callback(self._inflight.discard)
             return await asyncio.shield(attempt)
@@ -188,16 +188,22 @@ class Sender:
             return 0.0
         return min(self.config.order_poll * (1 + waited), 1.0)
 
-    async def _attempt(self, entry: Entry, delay: float) -> float | _Done:
+    async def _attempt(self, entry: Entry, delay: float, gate: float | None) -> float | _Done:
         """Wait for the reserved slot, call Telegram, record the result (shielded from
-        cancellation, so a send that happened is always recorded)."""
+        cancellation, so a send that happened is always recorded).
+
+        ``gate`` is the window check the turn already made when the slot was now
+        (0.0 = recorded); None when it must be made here, after the wait.
+        """
         message = entry.message
         assert message is not None
         if delay > 0:
             await asyncio.sleep(delay)
-        while (wait := await self.store.gate(entry)) > 0:  # after a stall: no burst
+        wait = gate if gate is not None else await self.store.gate(entry)
+        while wait > 0:  # after a stall: no burst
             self.stats.held_back += 1
             await asyncio.sleep(wait)
+            wait = await self.store.gate(entry)
         result = await deliver(self.bot, message, self.store)
         return await self._settle(entry, message, result)
 

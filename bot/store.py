@@ -4,7 +4,7 @@ Every Redis round trip inside an update costs ~150–200 µs of CPU
 (PERFORMANCE.md), so the intake folds three jobs into one Lua call —
 duplicate-update detection, the flood-control counter and loading the
 conversation record — and a turn's writes (record, events, outbox, ticket)
-go out in one MULTI pipeline built by the caller. aiogram's RedisStorage would
+go out in one Lua call too (bot/commit.py). aiogram's RedisStorage would
 cost a GET and a SET per update on top (~590 µs measured), so the record is
 our own compact key instead (bench/bot_pipeline.py measures the whole path).
 """

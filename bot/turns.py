@@ -4,8 +4,8 @@ Handlers never send replies themselves. They hand channel-neutral messages
 to :class:`Turns`, which renders them for Telegram, queues them on the outbox
 (the sender is the only caller of Telegram's send methods, so limits hold
 across replicas), records one sealed event per message in and out, and
-writes the person's record — all in one MULTI, so a crash leaves either the
-whole turn or none of it.
+writes the person's record — all in one Lua call (bot/commit.py), so a crash
+leaves either the whole turn or none of it.
 """
 
 from __future__ import annotations
@@ -16,17 +16,18 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
-from bot.conversation import Conversation
+from bot.commit import Remembered, TurnCommit
+from bot.conversation import CONVERSATION_TTL, Conversation
 from bot.dialogue import Message, Turn, engine_turn
 from bot.engines import EngineHolder
 from bot.middlewares.identity import Person
-from bot.outgoing import add_outgoing, render
+from bot.outgoing import render
 from bot.store import ConversationStore
+from bot.tickets import FIELD as TICKET_FIELD
 from bot.tickets import HandoffTicket
 from flows.outcome import Input
 from flows.schema import Lang
-from handoff import keys
-from handoff.events import ConversationEvent, EventType, TextSealer, add_events, message_event
+from handoff.events import ConversationEvent, EventType, TextSealer, message_event
 from handoff.outbox import Outbox
 from hotline.crypto import Sealer
 
@@ -46,6 +47,7 @@ class Turns:
         self.engines = engines
         self._text_sealer = text_sealer
         self._chat_sealer = chat_sealer
+        self._commit = TurnCommit(redis)
 
     async def run(
         self, person: Person, conversation: Conversation, inp: Input, *, said: str | None,
@@ -95,21 +97,17 @@ class Turns:
         base = f"tg:{person.pseudonym[:12]}:{update_id}"
         outgoing = [render(person.chat_id, m, refs, id=f"{base}:{i}", delete_after=hours * 3600)
                     for i, m in enumerate(messages)]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if ticket is not None:  # first, so its stream id is results[0]
-                pipe.xadd(keys.HANDOFF_STREAM, ticket.fields())  # type: ignore[arg-type]
-            if save and context is not None:
-                self.store.write(pipe, person.pseudonym, context)
-            if record:
-                add_events(pipe, self._events(person, lang, intent, said, messages, update_id))
-            await add_outgoing(pipe, self.outbox, outgoing)
-            if message_id is not None:
-                await self.outbox.remember(person.chat_id, message_id,
-                                           delete_after=hours * 3600 or None, pipe=pipe)
-            results = await pipe.execute()
-        if ticket is not None and context is not None:
-            stream_id = results[0]
-            stream_id = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)
+        remembered = None
+        if message_id is not None:
+            remembered = Remembered(person.chat_id, message_id, hours * 3600 or None)
+        stream_id = await self._commit(
+            pseudonym=person.pseudonym, chat_id=person.chat_id, outgoing=outgoing,
+            events=self._events(person, lang, intent, said, messages, update_id) if record else (),
+            record=context.dump() if save and context is not None else None,
+            record_ttl=CONVERSATION_TTL,
+            ticket=(TICKET_FIELD, ticket.fields()[TICKET_FIELD]) if ticket is not None else None,
+            remembered=remembered)
+        if ticket is not None and context is not None and stream_id is not None:
             await self.store.save(person.pseudonym, context.with_ticket(stream_id))
             log.info("handoff queued (%s, %s)", ticket.priority, ticket.intent)
 

@@ -171,3 +171,9 @@ def handoff_advisor_chats(advisor_id: str) -> str:
 def handoff_waits(language: str) -> str:
     """Capped list "claimed_ms:waited_ms" of recent claims in one language (wait estimates)."""
     return HANDOFF_WAITS + language
+
+# Conversation record (api/recorder.py) ------------------------------------------
+#: Consumer group of the api's recorder on EVENTS_STREAM.
+EVENTS_GROUP = "recorder"
+#: Event entries the recorder could not read (malformed), with the reason; no plain text.
+EVENTS_DEAD_STREAM = PREFIX + "events:dead"

@@ -111,15 +111,37 @@ class EnqueueStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+# A Lua function, so a producer's own script (e.g. the bot's one-call turn commit) can
+# enqueue inside it. Arguments: stream, enqueued marker, chat state, blocked mark (keys),
+# then id, chat id, JSON, marker TTL ms, chat TTL ms — :func:`enqueue_keys`/:func:`enqueue_args`.
+ENQUEUE_LUA = """
+local function enqueue(stream, marker, chat, blocked, id, chat_id, data, marker_ms, chat_ms)
+  if redis.call('EXISTS', blocked) == 1 then return 'blocked' end
+  if not redis.call('SET', marker, '1', 'NX', 'PX', marker_ms) then return 'duplicate' end
+  local seq = redis.call('HINCRBY', chat, 'next', 1)
+  redis.call('PEXPIRE', chat, chat_ms)
+  redis.call('XADD', stream, '*', 'id', id, 'chat', chat_id, 'seq', seq, 'data', data)
+  return 'queued'
+end
+"""
+
+# A Lua function noting a message for /forget and the delete-after option (see
+# :meth:`Outbox.remember`); times are computed by the caller (:func:`remember_args`).
+# Arguments: chat messages key, delete-due key, message id, now ms, cutoff ms, window ms,
+# due ms ('' = no deletion due), due member.
+REMEMBER_LUA = """
+local function remember(messages, due_key, message_id, now_ms, cutoff_ms, window_ms, due_ms, member)
+  redis.call('ZADD', messages, now_ms, message_id)
+  redis.call('ZREMRANGEBYSCORE', messages, '-inf', cutoff_ms)
+  redis.call('PEXPIRE', messages, window_ms)
+  if due_ms ~= '' then redis.call('ZADD', due_key, due_ms, member) end
+end
+"""
+
 # KEYS: stream, enqueued marker, chat state, blocked mark.
 # ARGV: id, chat id, JSON, marker TTL ms, chat TTL ms.
-_ENQUEUE = """
-if redis.call('EXISTS', KEYS[4]) == 1 then return 'blocked' end
-if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[4]) then return 'duplicate' end
-local seq = redis.call('HINCRBY', KEYS[3], 'next', 1)
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
-redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'chat', ARGV[2], 'seq', seq, 'data', ARGV[3])
-return 'queued'
+_ENQUEUE = ENQUEUE_LUA + """
+return enqueue(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 """
 
 
@@ -153,10 +175,11 @@ class Outbox:
     async def queue(self, pipe: Pipeline, message: OutgoingMessage) -> None:
         """Add the enqueue to the caller's pipeline (e.g. its MULTI with a turn's other writes);
         the pipeline's result for it is an :class:`EnqueueStatus` value (as bytes or str)."""
-        await self._enqueue(keys=_keys(message), args=_args(message), client=pipe)
+        await self._enqueue(keys=enqueue_keys(message), args=enqueue_args(message), client=pipe)
 
     async def enqueue(self, message: OutgoingMessage) -> EnqueueStatus:
-        return EnqueueStatus(_text(await self._enqueue(keys=_keys(message), args=_args(message))))
+        status = await self._enqueue(keys=enqueue_keys(message), args=enqueue_args(message))
+        return EnqueueStatus(_text(status))
 
     async def enqueue_many(self, messages: list[OutgoingMessage]) -> list[EnqueueStatus]:
         """Enqueue in order in one round trip (the three messages of one answer)."""
@@ -232,14 +255,33 @@ def _remember(pipe: Any, chat_id: int, message_id: int, delete_after: int | None
         pipe.zadd(keys.OUTBOX_DELETE_DUE, {due_member(chat_id, message_id): due})
 
 
-def _keys(message: OutgoingMessage) -> list[str]:
+def remember_keys(chat_id: int) -> list[str]:
+    """Keys of :data:`REMEMBER_LUA`'s ``remember``, in order."""
+    return [keys.outbox_messages(chat_id), keys.OUTBOX_DELETE_DUE]
+
+
+def remember_args(chat_id: int, message_id: int, delete_after: int | None) -> list[str | int]:
+    """Arguments of :data:`REMEMBER_LUA`'s ``remember`` after its keys: the same writes as
+    :meth:`Outbox.remember`, timed by this process's clock."""
+    now_ms = int(time.time() * 1000)
+    due: str | int = ""
+    if delete_after is not None:
+        due = now_ms + min(delete_after, DELETE_WINDOW) * 1000
+    return [message_id, now_ms, now_ms - DELETE_WINDOW * 1000, DELETE_WINDOW * 1000, due,
+            due_member(chat_id, message_id)]
+
+
+def enqueue_keys(message: OutgoingMessage) -> list[str]:
+    """Keys of :data:`ENQUEUE_LUA`'s ``enqueue``, in order."""
     return [OUTBOX_STREAM, keys.outbox_enqueued(message.id), keys.outbox_chat(message.chat_id),
             keys.outbox_blocked(message.chat_id)]
 
 
-def _args(message: OutgoingMessage) -> list[str | int]:
+def enqueue_args(message: OutgoingMessage) -> list[str | int]:
+    """Arguments of :data:`ENQUEUE_LUA`'s ``enqueue`` after its keys."""
     data = message.model_dump_json(exclude_defaults=True, exclude={"id", "chat_id"})
     return [message.id, message.chat_id, data, ENQUEUED_TTL * 1000, CHAT_STATE_TTL * 1000]
+
 
 
 def _text(value: bytes | str) -> str:

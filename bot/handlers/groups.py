@@ -8,11 +8,12 @@ Channel posts have no handler at all.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from redis.asyncio import Redis
 
 from bot.handlers.common import acknowledge
+from bot.handlers.filters import not_private, tapped_outside_private
 from bot.texts import T, text
 from bot.understanding import from_telegram
 from flows.schema import Lang
@@ -42,8 +43,8 @@ async def button_in_group(query: CallbackQuery) -> None:
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="groups")
-    router.message.filter(F.chat.type != "private")
-    router.callback_query.filter(F.message.chat.type != "private")
+    router.message.filter(not_private)
+    router.callback_query.filter(tapped_outside_private)
     router.message.register(in_group)
     router.callback_query.register(button_in_group)
     return router

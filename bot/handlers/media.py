@@ -14,12 +14,13 @@ read it. The note asks them to send the changed question as a new message.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import Message, Update
 
 from bot.conversation import Conversation
 from bot.dialogue import notice
 from bot.handlers.common import working_copy
+from bot.handlers.filters import has_no_text, in_private
 from bot.middlewares.identity import Person
 from bot.texts import T
 from bot.turns import Turns
@@ -44,7 +45,7 @@ async def not_text(message: Message, event_update: Update, person: Person,
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="media")
-    router.edited_message.filter(F.chat.type == "private")
+    router.edited_message.filter(in_private)
     router.edited_message.register(edited)
-    router.message.register(not_text, ~F.text)
+    router.message.register(not_text, has_no_text)
     return router

@@ -8,11 +8,12 @@ answers with the menu. The text itself goes only into the sealed event.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import Message, Update
 
 from bot.conversation import Conversation
 from bot.handlers.common import working_copy
+from bot.handlers.filters import has_text
 from bot.middlewares.identity import Person
 from bot.turns import Turns
 from bot.understanding import Parsed, to_understanding
@@ -33,5 +34,5 @@ async def free_text(message: Message, event_update: Update, person: Person,
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="text")
-    router.message.register(free_text, F.text)
+    router.message.register(free_text, has_text)
     return router

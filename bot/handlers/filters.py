@@ -1,0 +1,37 @@
+"""The routers' filters as coroutines, because aiogram runs plain callables in a thread.
+
+aiogram 3 calls any filter that is not awaitable — a magic filter such as
+``F.text`` included — through ``asyncio.to_thread``: a thread hop per filter
+per update (~3.6 per update in bench/bot_pipeline.py), paid in latency and in
+GIL hand-offs. These predicates say the same as the magic filters they replace
+(a missing attribute rejects, as it does there) and run on the event loop.
+"""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+
+
+async def has_text(message: Message) -> bool:
+    """``F.text``: the message carries non-empty text."""
+    return bool(message.text)
+
+
+async def has_no_text(message: Message) -> bool:
+    """``~F.text``: media, stickers, contacts, service messages."""
+    return not message.text
+
+
+async def in_private(message: Message) -> bool:
+    """``F.chat.type == "private"``."""
+    return message.chat.type == "private"
+
+
+async def not_private(message: Message) -> bool:
+    """``F.chat.type != "private"``: groups, supergroups, channels."""
+    return message.chat.type != "private"
+
+
+async def tapped_outside_private(query: CallbackQuery) -> bool:
+    """``F.message.chat.type != "private"``; a button with no message is not in a group."""
+    return query.message is not None and query.message.chat.type != "private"
