@@ -4,17 +4,19 @@ Nothing is created at import. Tests and the composition root may inject an
 engine and a Redis client (they then own them); otherwise the lifespan makes
 them from ``settings`` and disposes of them on shutdown. The lifespan also
 loads the bundle into memory and starts the listener that keeps it current
-when another replica publishes.
+when another replica publishes, and (``HOTLINE_RECORD_EVENTS``, on by default)
+the conversation recorder and the retention job.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,6 +29,8 @@ from api.database import make_engine, make_sessionmaker
 from api.deps import Resources
 from api.fastpath import BundleFastPath
 from api.metrics import Metrics, MetricsMiddleware
+from api.record.consumer import EventRecorder
+from api.record.retention import retention_loop
 from api.routes import include_all
 from hotline.settings import ApiSettings
 
@@ -75,13 +79,27 @@ def create_app(
                 settings=settings, engine=db, sessions=sessions, redis=rd, bundle=bundle,
                 tokens=TokenCache(lookup),
             )
-            listener = asyncio.create_task(bundle.listen(), name="bundle-listener")
+            tasks = [asyncio.create_task(bundle.listen(), name="bundle-listener")]
+            if settings.record_events:
+                retention = dt.timedelta(days=settings.retention_days)
+                # Its own pool: cancelling a blocking XREADGROUP leaves that connection
+                # unusable, and closing this pool at shutdown closes it (not a shared one).
+                pool = ConnectionPool(connection_class=rd.connection_pool.connection_class,
+                                      **rd.connection_pool.connection_kwargs)
+                stack.push_async_callback(pool.disconnect)
+                recorder = EventRecorder(Redis(connection_pool=pool), db, retention=retention)
+                tasks.append(asyncio.create_task(recorder.run(), name="event-recorder"))
+                tasks.append(asyncio.create_task(
+                    retention_loop(sessions, retention_days=settings.retention_days),
+                    name="retention"))
             try:
                 yield
             finally:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     app = FastAPI(
         title="Hotline knowledge service",

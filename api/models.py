@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Enum,
@@ -23,9 +24,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
+    false,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -147,3 +150,61 @@ class AuditEntry(Base):
     flow_id: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# Conversation record (api/recorder.py) -------------------------------------------
+# People are known only by their pseudonym (a keyed hash), message text only
+# sealed: the key that opens it is HOTLINE_SECRET_KEY, never in the database.
+# Every table with a ``pseudonym`` column is emptied for that person by an erase.
+
+
+class ConversationStatus(StrEnum):
+    """Where the conversation stands; the recorder opens them, handoff closing comes later."""
+
+    open = "open"
+    closed = "closed"
+
+
+class Conversation(Base):
+    """One person's conversation: channel, language, intents seen, first and last event."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_last_event_at", "last_event_at"),)
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))
+    #: Distinct intents in the order first seen.
+    intents: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    status: Mapped[ConversationStatus] = mapped_column(
+        Enum(ConversationStatus, native_enum=False, length=16, create_constraint=True,
+             name="conversation_status"),
+        server_default=ConversationStatus.open.value,
+    )
+    started_at: Mapped[dt.datetime]
+    last_event_at: Mapped[dt.datetime]
+    recorded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+
+class ConversationMessage(Base):
+    """One message in or out, its text sealed; ``event_id`` makes recording idempotent."""
+
+    __tablename__ = "conversation_messages"
+    __table_args__ = (
+        Index("ix_conversation_messages_pseudonym_at", "pseudonym", "at"),
+        Index("ix_conversation_messages_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    pseudonym: Mapped[str] = mapped_column(
+        ForeignKey("conversations.pseudonym", ondelete="CASCADE")
+    )
+    direction: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime]
+    language: Mapped[str | None] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    #: As the bot sealed it (AES-GCM, purpose "text", context = pseudonym); None: no text.
+    text_sealed: Mapped[str | None] = mapped_column(Text)
+    protected: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    recorded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
