@@ -15,37 +15,26 @@ might have sent plain text. Logs carry counts and stream ids only.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
 import logging
-import os
-import socket
-import uuid
 from typing import Any
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.record import store
 from handoff import keys
 from handoff.events import ConversationEvent
+from handoff.streams import Entry, GroupReader
 
 log = logging.getLogger(__name__)
 
 #: Dead letters kept (approximately): enough to diagnose, bounded.
 DEAD_MAXLEN = 10_000
-
-Entry = tuple[str, dict[Any, Any]]
-
-
-def consumer_name() -> str:
-    """Unique per process, so a restarted process does not inherit a dead one's identity."""
-    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
 def reason(exc: Exception) -> str:
@@ -72,92 +61,26 @@ def refused(exc: DBAPIError) -> bool:
     return _sqlstate(exc)[:2] in {"22", "23"}
 
 
-class EventRecorder:
+class EventRecorder(GroupReader):
+    name = "recorder"
+    #: str(exc) of a database error would carry the statement's parameters: never logged.
+    transient_errors = (SQLAlchemyError,)
+    transient_label = "database error"
+
     def __init__(self, redis: Redis, engine: AsyncEngine, *, consumer: str | None = None,
                  group: str = keys.EVENTS_GROUP, stream: str = keys.EVENTS_STREAM,
                  batch: int = 200, block_ms: int = 1000, min_idle_ms: int = 30_000,
                  reclaim_count: int = 10, reclaim_every: float = 5.0,
                  retention: dt.timedelta | None = None) -> None:
-        self.redis = redis
+        super().__init__(redis, stream=stream, group=group, consumer=consumer, batch=batch,
+                         block_ms=block_ms, min_idle_ms=min_idle_ms,
+                         reclaim_count=reclaim_count, reclaim_every=reclaim_every)
         self.engine = engine
-        self.consumer = consumer or consumer_name()
-        self.group = group
-        self.stream = stream
-        self.batch = max(1, min(batch, 1000))
-        self.block_ms = block_ms
-        self.min_idle_ms = min_idle_ms
-        self.reclaim_count = reclaim_count
-        self.reclaim_every = reclaim_every
         #: Events already older than this are not stored (they would be purged anyway).
         self.retention = retention
-        self._cursor = "0-0"
 
-    async def ensure_group(self) -> None:
-        """Create the consumer group (and the stream) if missing; reads from the beginning."""
-        try:
-            await self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Record until ``stop`` is set or the task is cancelled; outages are waited out."""
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        next_reclaim = 0.0
-        backoff = 0.5
-        grouped = False
-        me = asyncio.current_task()
-        while not stop.is_set():
-            # redis-py may swallow a cancellation that lands in a blocking read: honour it.
-            if me is not None and me.cancelling():
-                raise asyncio.CancelledError
-            try:
-                if not grouped:
-                    await self.ensure_group()
-                    grouped = True
-                if loop.time() >= next_reclaim:
-                    await self.reclaim()
-                    next_reclaim = loop.time() + self.reclaim_every
-                await self.read_new()
-                backoff = 0.5
-                continue
-            except ResponseError as exc:
-                grouped = "NOGROUP" not in str(exc)
-                log.warning("recorder: Redis refused (%s), retrying", type(exc).__name__)
-            except RedisError as exc:
-                log.warning("recorder: Redis error (%s), retrying in %.1fs",
-                            type(exc).__name__, backoff)
-            except SQLAlchemyError as exc:
-                # str(exc) would carry the statement's parameters: sealed text, pseudonyms.
-                log.warning("recorder: database error (%s), retrying in %.1fs; entries stay "
-                            "pending", type(exc).__name__, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10.0)
-
-    async def read_new(self, *, block_ms: int | None = None) -> int:
-        """Read and record new entries (waits up to ``block_ms``); returns how many."""
-        block = self.block_ms if block_ms is None else block_ms
-        response = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: ">"},
-                                               count=self.batch, block=block or None)
-        entries = [(_text(i), f) for _s, items in response or [] for i, f in items]
+    async def handle_entries(self, entries: list[Entry], *, ghosts: bool = False) -> None:
         await self.handle(entries)
-        return len(entries)
-
-    async def reclaim(self, *, max_calls: int = 10) -> int:
-        """Take over entries another consumer left pending too long; returns how many."""
-        handled = 0
-        for _ in range(max_calls):
-            cursor, claimed, *_ = await self.redis.xautoclaim(
-                self.stream, self.group, self.consumer, self.min_idle_ms,
-                start_id=self._cursor, count=self.reclaim_count)
-            self._cursor = _text(cursor)
-            entries = [(_text(i), f) for i, f in claimed if i is not None and f is not None]
-            await self.handle(entries)
-            handled += len(entries)
-            if self._cursor == "0-0":
-                break
-        return handled
 
     async def handle(self, entries: list[Entry]) -> None:
         """Record ``entries`` in one transaction, then acknowledge them (dead letters too)."""
@@ -228,10 +151,6 @@ def _dead_fields(entry_id: str, fields: dict[Any, Any], why: str) -> dict[str, s
         digest.update(value if isinstance(value, bytes) else str(value).encode())
     return {"entry": entry_id, "error": why[:512], "fields": json.dumps(names),
             "sha256": digest.hexdigest()}
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _text_lossy(value: Any) -> str:
