@@ -145,3 +145,18 @@ async def bot_env(redis: Redis, nlu: NluParser) -> AsyncIterator[BotEnv]:
                          chat_sealer)
         finally:
             await bot.session.close()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    """A fake Bot API without rate limits (tests of limits build their own)."""
+    async with FakeBotAPI(global_rate=None, per_chat_rate=None) as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI) -> AsyncIterator[Any]:
+    """An aiogram Bot talking to ``api``."""
+    client = api.make_bot()
+    yield client
+    await client.session.close()

@@ -2,36 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from redis.asyncio import Redis
 
 from bot.ratelimit import RateLimits
 from handoff import keys
 from handoff.outbox import OUTBOX_GROUP, OUTBOX_STREAM, Outbox, OutgoingMessage
 from tests.fakes import FakeBotAPI
-from tests.fakes.sender_harness import eventually, fast, running_sender
+from tests.fakes.sender_harness import eventually, fast, msg, running_sender
 
 KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "flow:yes"}]]}
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(global_rate=None, per_chat_rate=None) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI) -> AsyncIterator[Any]:
-    client = api.make_bot()
-    yield client
-    await client.session.close()
-
-
-def msg(chat_id: int, text: str, **extra: Any) -> OutgoingMessage:
-    return OutgoingMessage(chat_id=chat_id, text=text, **extra)
 
 
 async def test_sends_in_order_and_leaves_nothing_behind(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,27 +18,9 @@ from handoff.outbox import (
     OUTBOX_STREAM,
     EnqueueStatus,
     Outbox,
-    OutgoingMessage,
 )
 from tests.fakes import FakeBotAPI
-from tests.fakes.sender_harness import FAST, eventually, fast, running_sender, stop
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(global_rate=None, per_chat_rate=None) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI) -> AsyncIterator[Any]:
-    client = api.make_bot()
-    yield client
-    await client.session.close()
-
-
-def msg(chat_id: int, text: str, **extra: Any) -> OutgoingMessage:
-    return OutgoingMessage(chat_id=chat_id, text=text, **extra)
+from tests.fakes.sender_harness import FAST, eventually, fast, msg, running_sender, stop
 
 
 async def dead_letters(redis: Redis) -> list[dict[str, str]]:

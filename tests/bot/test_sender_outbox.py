@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,19 +16,6 @@ from handoff.outbox import OUTBOX_STREAM, EnqueueStatus, Outbox, OutgoingMessage
 from hotline.settings import BotSettings
 from tests.fakes import FakeBotAPI
 from tests.fakes.sender_harness import eventually, running_sender
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI(global_rate=None, per_chat_rate=None) as server:
-        yield server
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI) -> AsyncIterator[Any]:
-    client = api.make_bot()
-    yield client
-    await client.session.close()
 
 
 async def test_enqueue_is_idempotent_and_numbers_each_chat(redis: Redis) -> None:

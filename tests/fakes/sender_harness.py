@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from bot.ratelimit import RateLimits
 from bot.sender import Sender
 from bot.sender_config import SenderConfig
+from handoff.outbox import OutgoingMessage
 
 #: Generous limits and short waits: functional tests should not wait for Telegram's pace.
 FAST = SenderConfig(
@@ -32,6 +33,11 @@ FAST = SenderConfig(
     deletions_every=3600.0,
     shutdown_timeout=10.0,
 )
+
+
+def msg(chat_id: int, text: str, **extra: Any) -> OutgoingMessage:
+    """An outgoing text message (a test shorthand)."""
+    return OutgoingMessage(chat_id=chat_id, text=text, **extra)
 
 
 def fast(**changes: Any) -> SenderConfig:
