@@ -11,7 +11,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,20 @@ async def stores(settings: CommonSettings) -> AsyncIterator[Stores]:
     finally:
         await redis.aclose()
         await engine.dispose()
+
+
+def one_shot(command: Callable[[ApiSettings], Awaitable[int]]) -> int:
+    """Run one short command against the configured (or embedded) servers; its exit code."""
+    settings = ApiSettings()
+    with resolved(settings):
+        return asyncio.run(command(settings))
+
+
+def load_nlu(data_dir: Path) -> Any:
+    """The language model, from the cache under the data dir (trained first if the data changed)."""
+    from nlu.commands import load_parser
+
+    return load_parser(NLU_DATA, data_dir / "nlu")
 
 
 # Database and content -------------------------------------------------------------
@@ -92,9 +106,7 @@ async def _import(settings: ApiSettings, directory: Path) -> int:
 
 
 def import_flows(directory: Path) -> int:
-    settings = ApiSettings()
-    with resolved(settings):
-        return asyncio.run(_import(settings, directory))
+    return one_shot(lambda settings: _import(settings, directory))
 
 
 async def _export(settings: ApiSettings, directory: Path, published_only: bool) -> int:
@@ -109,9 +121,7 @@ async def _export(settings: ApiSettings, directory: Path, published_only: bool) 
 
 
 def export_flows(directory: Path, *, published_only: bool = True) -> int:
-    settings = ApiSettings()
-    with resolved(settings):
-        return asyncio.run(_export(settings, directory, published_only))
+    return one_shot(lambda settings: _export(settings, directory, published_only))
 
 
 # Staff ----------------------------------------------------------------------------
@@ -135,9 +145,7 @@ async def _staff_create(settings: ApiSettings, name: str, role: str) -> int:
 
 
 def staff_create(name: str, role: str) -> int:
-    settings = ApiSettings()
-    with resolved(settings):
-        return asyncio.run(_staff_create(settings, name, role))
+    return one_shot(lambda settings: _staff_create(settings, name, role))
 
 
 async def _staff_revoke(settings: ApiSettings, name: str) -> int:
@@ -156,9 +164,7 @@ async def _staff_revoke(settings: ApiSettings, name: str) -> int:
 
 
 def staff_revoke(name: str) -> int:
-    settings = ApiSettings()
-    with resolved(settings):
-        return asyncio.run(_staff_revoke(settings, name))
+    return one_shot(lambda settings: _staff_revoke(settings, name))
 
 
 async def _staff_list(settings: ApiSettings) -> int:
@@ -173,9 +179,7 @@ async def _staff_list(settings: ApiSettings) -> int:
 
 
 def staff_list() -> int:
-    settings = ApiSettings()
-    with resolved(settings):
-        return asyncio.run(_staff_list(settings))
+    return one_shot(_staff_list)
 
 
 # Long-running processes -----------------------------------------------------------
@@ -236,7 +240,6 @@ HEARTBEAT_STALE = 60.0
 
 def run_bot(*, webhook: bool, host: str, port: int) -> int:
     from bot.main import run_bot as serve_bot
-    from nlu.commands import load_parser
 
     settings = BotSettings()
     configure_logging(settings.log_level)
@@ -246,7 +249,7 @@ def run_bot(*, webhook: bool, host: str, port: int) -> int:
             redis = Redis.from_url(settings.redis_url or "")
             beat = asyncio.create_task(_heartbeat(settings.data_dir / HEARTBEAT_FILE))
             try:
-                nlu = await asyncio.to_thread(load_parser, NLU_DATA, settings.data_dir / "nlu")
+                nlu = await asyncio.to_thread(load_nlu, settings.data_dir)
                 await serve_bot(settings, redis=redis, nlu=nlu, webhook=webhook, host=host,
                                 port=port)
             finally:

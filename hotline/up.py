@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline.paths import DEFAULT_CONTENT, NLU_DATA
+from hotline.paths import DEFAULT_CONTENT
 from hotline.runtime import configure_logging, resolved
-from hotline.services import Stores, make_server, stores
+from hotline.services import Stores, load_nlu, make_server, stores
 from hotline.settings import ApiSettings, BotSettings
 
 log = logging.getLogger("hotline.up")
@@ -76,13 +76,6 @@ async def service_token(st: Stores, data_dir: Path) -> str:
     path.write_text(token + "\n")
     path.chmod(0o600)
     return token
-
-
-def load_nlu(data_dir: Path) -> Any:
-    """Load the cached language model, training it first when the data changed."""
-    from nlu.commands import load_parser
-
-    return load_parser(NLU_DATA, data_dir / "nlu")
 
 
 async def run_up(*, host: str, port: int, with_bot: bool) -> int:
