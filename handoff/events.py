@@ -40,6 +40,8 @@ TEXT_PURPOSE = "text"
 class EventType(StrEnum):
     message_in = "message_in"
     message_out = "message_out"
+    #: An advisor's message to the person (the transcript shows who wrote what).
+    advisor_out = "advisor_out"
     erase = "erase"
 
 

@@ -172,6 +172,30 @@ def handoff_waits(language: str) -> str:
     """Capped list "claimed_ms:waited_ms" of recent claims in one language (wait estimates)."""
     return HANDOFF_WAITS + language
 
+# From the advisor side to the person (handoff/relay.py) ------------------------
+#: Messages for a person from the advisor side (replies, claimed/closed notices, the
+#: satisfaction question): the api writes, the bot delivers in the person's channel.
+TO_PERSON_STREAM = PREFIX + "handoff:to-person"
+#: Consumer group of the bot's relay on TO_PERSON_STREAM.
+TO_PERSON_GROUP = "relay"
+#: Entries the relay could not deliver (malformed, unknown chat), without their text.
+TO_PERSON_DEAD_STREAM = PREFIX + "handoff:to-person:dead"
+#: The person's one-tap satisfaction answers, from the bot to the api.
+FEEDBACK_STREAM = PREFIX + "handoff:feedback"
+#: Consumer group of the api on FEEDBACK_STREAM.
+FEEDBACK_GROUP = "api"
+#: Pub/sub channel: the recorder publishes {"conversation": …} after it stored new
+#: messages, so a console showing that chat fetches them at once.
+CONVERSATION_RECORDED = PREFIX + "conversation:recorded"
+#: Hash conversation → "position:minutes" last told to a waiting person (bot's notifier).
+HANDOFF_TOLD = PREFIX + "handoff:told"
+
+
+def webchat_inbox(conversation: str) -> str:
+    """Pub/sub channel of one open web chat: the relay publishes advisor messages there."""
+    return f"{PREFIX}webchat:{conversation}"
+
+
 # Conversation record (api/recorder.py) ------------------------------------------
 #: Consumer group of the api's recorder on EVENTS_STREAM.
 EVENTS_GROUP = "recorder"
