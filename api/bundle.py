@@ -121,8 +121,14 @@ class BundleCache:
                     # Whatever was published before (or while disconnected) is picked up here.
                     await self.rebuild()
                     self.listening.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
+                    while True:
+                        # Short reads, not listen(): redis-py's retry can swallow a
+                        # cancellation that lands in a blocking read, so check it here.
+                        me = asyncio.current_task()
+                        if me is not None and me.cancelling():
+                            raise asyncio.CancelledError
+                        message = await pubsub.get_message(timeout=0.5)
+                        if message is None or message.get("type") != "message":
                             continue
                         data = message.get("data")
                         version = data.decode() if isinstance(data, bytes) else str(data)
@@ -130,6 +136,9 @@ class BundleCache:
                         if version != current:
                             await self.rebuild()
             except (RedisError, OSError, SQLAlchemyError) as exc:
+                me = asyncio.current_task()
+                if me is not None and me.cancelling():
+                    raise asyncio.CancelledError from exc
                 log.warning("bundle listener: %s; retrying", type(exc).__name__)
                 self.listening.clear()
                 await asyncio.sleep(retry_delay)

@@ -208,3 +208,61 @@ class ConversationMessage(Base):
     text_sealed: Mapped[str | None] = mapped_column(Text)
     protected: Mapped[bool] = mapped_column(Boolean, server_default=false())
     recorded_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+
+# Advisor console (api/console/) -----------------------------------------------------
+
+
+class CannedResponse(Base):
+    """A ready-made answer advisors insert and edit before sending; admins maintain them."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (Index("ix_canned_responses_language_title", "language", "title"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=_now())
+
+
+class ConversationNote(Base):
+    """An advisor's private note on a conversation, sealed like messages; erased with them.
+
+    No foreign key to ``conversations``: a note may be written before the
+    recorder has stored the person's first message. The ``pseudonym`` column
+    puts it under the recorder's erase.
+    """
+
+    __tablename__ = "conversation_notes"
+    __table_args__ = (Index("ix_conversation_notes_pseudonym_at", "pseudonym", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(128))
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    #: Sealed (purpose "text", context = pseudonym), like message text.
+    text_sealed: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(server_default=_now(), index=True)
+
+    author: Mapped[Staff] = relationship(lazy="joined")
+
+
+class HandoffClosure(Base):
+    """How one handoff ended, for statistics: deliberately nothing that names the person."""
+
+    __tablename__ = "handoff_closures"
+    __table_args__ = (Index("ix_handoff_closures_closed_at", "closed_at"),)
+
+    ticket_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    language: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime]
+    claimed_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime]
+    #: The person's one-tap answer ("helped" / "not_helped"), when they gave one.
+    satisfaction: Mapped[str | None] = mapped_column(String(16))

@@ -18,6 +18,7 @@ from bot.handlers import (
     errors,
     fallback,
     groups,
+    handoff,
     language,
     media,
     privacy,
@@ -27,10 +28,13 @@ from bot.middlewares.gate import GateMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.language import LanguageMiddleware
 from bot.pinning import pin_response_models
+from bot.queueing import QueueDesk
 from bot.store import ConversationStore
 from bot.turns import Turns
 from bot.understanding import Classifier
+from handoff import hours
 from handoff.outbox import Outbox
+from handoff.queue import HandoffQueue
 from hotline.crypto import Pseudonymizer, Sealer
 from hotline.settings import BotSettings
 
@@ -44,19 +48,22 @@ def build_dispatcher(
     text_sealer: Sealer,
     chat_sealer: Sealer,
     settings: BotSettings,
+    desk: QueueDesk | None = None,
 ) -> Dispatcher:
     """A Dispatcher with the middlewares and routers of the bot, ready to feed updates."""
     pin_response_models()
     store = ConversationStore(redis)
     outbox = Outbox(redis)
+    desk = desk or make_desk(redis, settings)
+    queue = HandoffQueue(redis)
     turns = Turns(redis=redis, store=store, engines=engines, text_sealer=text_sealer,
-                  chat_sealer=chat_sealer, outbox=outbox)
+                  chat_sealer=chat_sealer, outbox=outbox, desk=desk)
     # The conversation record replaces aiogram's FSM (one Lua call instead of its GET + SET).
     dp = Dispatcher(
         disable_fsm=True,
         redis=redis, engines=engines, nlu=nlu, pseudonymize=pseudonymize,
         sealer=text_sealer, chat_sealer=chat_sealer, settings=settings,
-        store=store, outbox=outbox, turns=turns,
+        store=store, outbox=outbox, turns=turns, desk=desk, queue=queue,
     )
     dp.update.outer_middleware(IdentityMiddleware(pseudonymize))
     dp.update.outer_middleware(GateMiddleware(store, turns))
@@ -64,6 +71,7 @@ def build_dispatcher(
     dp.include_routers(
         errors.build(),
         groups.build(),
+        handoff.build(),
         commands.build(),
         language.build(),
         privacy.build(),
@@ -73,3 +81,11 @@ def build_dispatcher(
         fallback.build(),  # the catch-all, last
     )
     return dp
+
+
+def make_desk(redis: Redis, settings: BotSettings) -> QueueDesk:
+    """The queue desk from the settings (service hours parsed here: a bad value fails the
+    start-up, not a person's handoff)."""
+    return QueueDesk(redis, secret=settings.secret_key.get_secret_value(),
+                     hours=hours.parse(settings.service_hours, settings.service_tz),
+                     service_name=settings.service_name, note_every=settings.queue_note_every)

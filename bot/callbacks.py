@@ -52,3 +52,21 @@ class AutoDeleteCb(CallbackData, prefix="d"):
 
 class ForgetCb(CallbackData, prefix="x"):
     confirm: bool
+
+
+class HandoffCb(CallbackData, prefix="h"):
+    """The person's own moves around the queue: ``withdraw`` (the button under a queue note),
+    ``leave`` (confirmed /start or /menu while queued or held; ``then`` is that command),
+    ``stay`` (not confirmed)."""
+
+    a: str
+    then: str = ""
+
+
+class SurveyCb(CallbackData, prefix="s"):
+    """The closing question: ticket id, ``y``/``n``, and a MAC binding both to the person's
+    pseudonym, so nobody can answer for someone else's ticket (bot/queueing.py)."""
+
+    t: str
+    v: str
+    m: str

@@ -25,6 +25,8 @@ CONVERSATION_TTL = 30 * 24 * 3600
 MAX_TICKETS = 20
 #: A handoff request older than this no longer counts as pending (see ``waiting_now``).
 WAITING_FOR = dt.timedelta(hours=24)
+#: How long a new ticket may take to be taken in from the stream into the queue.
+INTAKE_GRACE = dt.timedelta(minutes=2)
 
 
 class Waiting(BaseModel):
@@ -50,6 +52,10 @@ class Conversation(BaseModel):
     waiting: Waiting | None = None
     #: Stream ids of this person's handoff tickets, so /forget can delete them.
     tickets: list[str] = Field(default_factory=list)
+    #: When the bot last answered a message written while queued (one note per few minutes).
+    queue_note_at: dt.datetime | None = None
+    #: The bot saw this request queued or held (so "with the bot" afterwards means it ended).
+    queue_seen: bool = False
 
     @property
     def lang(self) -> Lang:
@@ -91,6 +97,33 @@ class Conversation(BaseModel):
         pending = self.waiting_now(now)
         waiting = Waiting(priority=priority, since=pending.since if pending else now)
         return self.model_copy(update={"waiting": waiting})
+
+    def back_with_bot(self) -> Conversation:
+        """The person left the queue or the advisor: forget the pending handoff, so a new
+        request makes a new ticket."""
+        if self.waiting is None and self.queue_note_at is None and not self.queue_seen:
+            return self
+        return self.model_copy(update={"waiting": None, "queue_note_at": None,
+                                       "queue_seen": False})
+
+    def reconcile(self, handed_off: bool, now: dt.datetime) -> Conversation:
+        """Align the record with the holder the gate read (the one source of truth).
+
+        Handed off: note that the request reached the queue. With the bot: the
+        request ended (closed, handed back, withdrawn) once the queue had it, or
+        when it is older than :data:`INTAKE_GRACE` — before that the ticket may
+        simply not have been taken in from the stream yet.
+        """
+        if handed_off:
+            if self.waiting is not None and not self.queue_seen:
+                return self.model_copy(update={"queue_seen": True})
+            return self
+        if self.waiting is None and self.queue_note_at is None and not self.queue_seen:
+            return self
+        if self.waiting is not None and not self.queue_seen and \
+                now - self.waiting.since < INTAKE_GRACE:
+            return self
+        return self.back_with_bot()
 
     def with_ticket(self, stream_id: str) -> Conversation:
         return self.model_copy(update={"tickets": [*self.tickets, stream_id][-MAX_TICKETS:]})

@@ -10,6 +10,7 @@ Pure: no I/O, so both channels commit a turn's writes in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,6 +35,10 @@ class BotButton:
     lang: Lang | None = None
     autodelete: int | None = None
     forget: bool | None = None
+    #: A queue move: "withdraw", "leave:start", "leave:menu" or "stay" (bot/handlers/handoff.py).
+    handoff: str | None = None
+    #: Ready-made callback data, the same on both channels (the survey's signed answer).
+    data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +105,14 @@ def engine_turn(
     channel: Literal["telegram", "web"],
     sealed_chat: str | None,
     now: dt.datetime,
+    closed_note: Callable[[Lang, dt.datetime], str | None] | None = None,
 ) -> Turn:
-    """Run the engine on ``inp`` and dress its outcome for a channel."""
+    """Run the engine on ``inp`` and dress its outcome for a channel.
+
+    ``closed_note`` (outside service hours: when advisors are next on duty) is
+    added to the handoff note; the flows' own replies — the emergency guidance
+    of an urgent request included — follow unchanged.
+    """
     outcome = current.engine.handle(conversation.state, inp)
     conversation = conversation.with_state(outcome.state)
     messages = [from_reply(r) for r in outcome.replies]
@@ -114,6 +125,10 @@ def engine_turn(
         ticket, note, conversation = _handoff(
             conversation, outcome.handoff, lang=lang, pseudonym=pseudonym, channel=channel,
             sealed_chat=sealed_chat, now=now)
+        closed = closed_note(lang, now) if closed_note is not None else None
+        if closed:
+            note = Message(text=note.text + "\n\n" + closed, buttons=note.buttons,
+                           protect=note.protect)
         messages.insert(0, note)
     return Turn(conversation=conversation, messages=messages, ticket=ticket,
                 intent=outcome.intent, outcome=outcome)

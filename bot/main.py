@@ -3,9 +3,10 @@
 :func:`run_bot` takes resources the composition root built (Redis, the
 classifier, optionally the bundle source) and builds the rest: the Bot on
 ``TELEGRAM_API_URL``, the pseudonymizer and sealers, the Dispatcher. It runs
-three tasks until cancelled or ``stop`` is set: updates (polling or webhook),
-the outbox sender (the only caller of Telegram's send methods), and the
-bundle refresher.
+its tasks until cancelled or ``stop`` is set: updates (polling or webhook),
+the outbox sender (the only caller of Telegram's send methods), the bundle
+refresher, the relay of the advisor side's messages (bot/relay.py) and the
+queue notifier (bot/notifier.py).
 
 Webhook mode verifies ``X-Telegram-Bot-Api-Secret-Token`` on every request
 (401 otherwise). The secret is ``WEBHOOK_SECRET``, or derived from
@@ -38,6 +39,8 @@ from hotline.settings import BotSettings
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
+
+    from bot.queueing import QueueDesk
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,7 +123,7 @@ async def run_bot(
     bot: Bot | None = None,
 ) -> None:
     """Serve Telegram until cancelled or ``stop`` is set."""
-    from bot.app import build_dispatcher
+    from bot.app import build_dispatcher, make_desk
     from bot.sender import Sender, SenderConfig
 
     secret = settings.secret_key.get_secret_value()
@@ -129,15 +132,18 @@ async def run_bot(
                                            token=token)
     await source.load()
     bot = bot or make_bot(settings)
+    desk = make_desk(redis, settings)
+    chat_sealer = Sealer(secret, CHAT_PURPOSE)
     dp = build_dispatcher(
         redis=redis, engines=source.engines, nlu=nlu, pseudonymize=Pseudonymizer(secret),
-        text_sealer=Sealer(secret, TEXT_PURPOSE), chat_sealer=Sealer(secret, CHAT_PURPOSE),
-        settings=settings,
+        text_sealer=Sealer(secret, TEXT_PURPOSE), chat_sealer=chat_sealer,
+        settings=settings, desk=desk,
     )
     stop = stop or asyncio.Event()
     background = [asyncio.create_task(
         Sender(bot, redis, SenderConfig.from_settings(settings)).run(), name="sender"),
-                  asyncio.create_task(source.run(), name="bundle-refresher")]
+                  asyncio.create_task(source.run(), name="bundle-refresher"),
+                  *handoff_tasks(redis, settings, desk=desk, chat_sealer=chat_sealer)]
     try:
         await set_commands(bot)
         if webhook:
@@ -150,6 +156,38 @@ async def run_bot(
         await asyncio.gather(*background, return_exceptions=True)
         await source.close()
         await bot.session.close()
+
+
+def handoff_tasks(redis: Redis, settings: BotSettings, *, desk: QueueDesk | None = None,
+                  chat_sealer: Sealer | None = None,
+                  stop: asyncio.Event | None = None) -> list[asyncio.Task[None]]:
+    """The relay (advisor side → person) and the queue notifier, as tasks to cancel on
+    shutdown. Any process that has the secret may run them — the bot, or the web chat's
+    host when no Telegram bot runs; replicas share the work through the consumer group."""
+    from bot.app import make_desk
+    from bot.notifier import QueueNotifier
+    from bot.relay import PersonRelay
+
+    secret = settings.secret_key.get_secret_value()
+    desk = desk or make_desk(redis, settings)
+    chat_sealer = chat_sealer or Sealer(secret, CHAT_PURPOSE)
+    relay = PersonRelay(redis, chat_sealer=chat_sealer, desk=desk)
+    notifier = QueueNotifier(redis, desk=desk, chat_sealer=chat_sealer,
+                             sweep_every=settings.queue_sweep_every)
+    return [asyncio.create_task(relay.run(stop), name="person-relay"),
+            asyncio.create_task(notifier.run(stop), name="queue-notifier")]
+
+
+async def serve_handoff(redis: Redis, settings: BotSettings,
+                        stop: asyncio.Event | None = None) -> None:
+    """Run :func:`handoff_tasks` until cancelled or ``stop`` is set (for a web-chat-only host)."""
+    tasks = handoff_tasks(redis, settings, stop=stop)
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _poll(dp: Dispatcher, bot: Bot, *, stop: asyncio.Event) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from redis.asyncio.client import Pipeline
 
-from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, LanguageCb
+from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, HandoffCb, LanguageCb
 from bot.dialogue import BotButton, Message
 from bot.refs import Refs
 from handoff.outbox import Outbox, OutgoingMessage
@@ -25,6 +25,11 @@ def callback_data(button: BotButton, refs: Refs) -> str:
         return LanguageCb(lang=button.lang).pack()
     if button.autodelete is not None:
         return AutoDeleteCb(hours=button.autodelete).pack()
+    if button.data is not None:
+        return button.data
+    if button.handoff is not None:
+        move, _, then = button.handoff.partition(":")
+        return HandoffCb(a=move, then=then).pack()
     return ForgetCb(confirm=bool(button.forget)).pack()
 
 

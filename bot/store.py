@@ -18,6 +18,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.conversation import CONVERSATION_TTL, Conversation
 from handoff import keys
+from handoff.ownership import BOT, Holder
 
 #: Recent update ids remembered per person, and for how long.
 SEEN_KEEP = 64
@@ -26,10 +27,12 @@ SEEN_TTL = 24 * 3600
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = 60
 
-# KEYS: seen, flood, conversation, the outbox's blocked mark of the chat.
+# KEYS: seen, flood, conversation, the outbox's blocked mark of the chat, the holder.
 # ARGV: update id ("" if none), seen ttl, keep, flood window.
-# Returns {1, count, record} for a new update, {0} for one seen before. A person
-# who writes has unblocked the bot, so the outbox's blocked mark goes.
+# Returns {1, count, record, holder} for a new update, {0} for one seen before. A
+# person who writes has unblocked the bot, so the outbox's blocked mark goes. The
+# holder (handoff/ownership.py) rides along: knowing whether an advisor holds the
+# conversation costs no extra round trip.
 _INTAKE = """
 if ARGV[1] ~= '' then
   if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {0} end
@@ -40,7 +43,7 @@ end
 redis.call('DEL', KEYS[4])
 local n = redis.call('INCR', KEYS[2])
 if n == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
-return {1, n, redis.call('GET', KEYS[3])}
+return {1, n, redis.call('GET', KEYS[3]) or false, redis.call('GET', KEYS[5]) or false}
 """
 
 
@@ -52,6 +55,8 @@ class Intake:
     #: Updates from this person in the current flood window, this one included.
     count: int = 0
     conversation: Conversation | None = None
+    #: Who holds the conversation: the bot, the queue or an advisor.
+    holder: Holder = BOT
 
     @property
     def flooded(self) -> bool:
@@ -72,13 +77,16 @@ class ConversationStore:
 
     async def intake(self, pseudonym: str, update_id: int | None, chat_id: int) -> Intake:
         keys_ = [keys.bot_seen(pseudonym), keys.bot_flood(pseudonym),
-                 keys.bot_conversation(pseudonym), keys.outbox_blocked(chat_id)]
+                 keys.bot_conversation(pseudonym), keys.outbox_blocked(chat_id),
+                 keys.handoff_holder(pseudonym)]
         args = ["" if update_id is None else update_id, SEEN_TTL, SEEN_KEEP, FLOOD_WINDOW]
         result = await self._intake(keys=keys_, args=args)
         if not result or int(result[0]) == 0:
             return Intake(duplicate=True)
-        raw = result[2] if len(result) > 2 else None
-        return Intake(duplicate=False, count=int(result[1]), conversation=Conversation.load(raw))
+        raw = result[2] if len(result) > 2 and result[2] else None
+        held = Holder.parse(result[3]) if len(result) > 3 and result[3] else BOT
+        return Intake(duplicate=False, count=int(result[1]), conversation=Conversation.load(raw),
+                      holder=held)
 
     async def first_time(self, update_id: int) -> bool:
         """Deduplicate an update that comes from no person (SET NX with a TTL)."""
@@ -104,6 +112,12 @@ class ConversationStore:
 
     async def load(self, pseudonym: str) -> Conversation | None:
         return Conversation.load(await self.redis.get(keys.bot_conversation(pseudonym)))
+
+    async def load_with_holder(self, pseudonym: str) -> tuple[Conversation | None, Holder]:
+        """The record and the holder in one MGET (the web chat's read per frame)."""
+        raw, held = await self.redis.mget([keys.bot_conversation(pseudonym),
+                                           keys.handoff_holder(pseudonym)])
+        return Conversation.load(raw), Holder.parse(held)
 
     @staticmethod
     def erase(pipe: Pipeline, pseudonym: str, conversation: Conversation | None) -> int:

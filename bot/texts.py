@@ -52,6 +52,30 @@ class T(StrEnum):
     help = "help"
     sorry = "sorry"
     done = "done"
+    relay_advisor = "relay_advisor"
+    relay_claimed = "relay_claimed"
+    relay_handed_back = "relay_handed_back"
+    relay_closed = "relay_closed"
+    relay_requeued = "relay_requeued"
+    survey_question = "survey_question"
+    survey_yes = "survey_yes"
+    survey_no = "survey_no"
+    survey_thanks = "survey_thanks"
+    survey_stale = "survey_stale"
+    queue_saved = "queue_saved"
+    queue_position = "queue_position"
+    queue_estimate = "queue_estimate"
+    queue_unknown = "queue_unknown"
+    queue_withdraw = "queue_withdraw"
+    withdrawn = "withdrawn"
+    withdraw_late = "withdraw_late"
+    leave_confirm_queued = "leave_confirm_queued"
+    leave_confirm_held = "leave_confirm_held"
+    leave_yes = "leave_yes"
+    leave_no = "leave_no"
+    leave_stay = "leave_stay"
+    left_advisor = "left_advisor"
+    hours_closed = "hours_closed"
 
 
 _TEXTS: dict[T, dict[Lang, str]] = {
@@ -358,6 +382,185 @@ _TEXTS: dict[T, dict[Lang, str]] = {
             "senden Sie /advisor, um einen Menschen zu erreichen.",
     },
     T.done: {ru: "Готово", uk: "Готово", be: "Гатова", en: "Done", de: "Erledigt"},
+    T.relay_advisor: {
+        ru: "💬 Консультант {service}:", uk: "💬 Консультант {service}:",
+        be: "💬 Кансультант {service}:", en: "💬 {service} advisor:",
+        de: "💬 Beratung {service}:",
+    },
+    T.relay_claimed: {
+        ru: "👤 Ваш разговор взял человек из команды {service}. Ответ придёт сюда, в этот чат. "
+            "Пока разговор у консультанта, бот сам не отвечает.",
+        uk: "👤 Вашу розмову взяла людина з команди {service}. Відповідь прийде сюди, в цей "
+            "чат. Поки розмова в консультанта, бот сам не відповідає.",
+        be: "👤 Вашу размову ўзяў чалавек з каманды {service}. Адказ прыйдзе сюды, у гэты чат. "
+            "Пакуль размова ў кансультанта, бот сам не адказвае.",
+        en: "👤 A person from the {service} team has taken your conversation and will answer "
+            "here, in this chat. While they have it, the bot does not answer by itself.",
+        de: "👤 Ein Mensch aus dem {service}-Team hat Ihr Gespräch übernommen und antwortet "
+            "hier in diesem Chat. Solange die Beratung es hat, antwortet der Bot nicht selbst.",
+    },
+    T.relay_handed_back: {
+        ru: "Консультант вернул разговор боту. /menu — темы, /advisor — снова позвать человека.",
+        uk: "Консультант повернув розмову боту. /menu — теми, /advisor — знову покликати людину.",
+        be: "Кансультант вярнуў размову боту. /menu — тэмы, /advisor — зноў паклікаць чалавека.",
+        en: "The advisor handed the conversation back to the bot. /menu shows the topics; "
+            "/advisor reaches a person again.",
+        de: "Die Beratung hat das Gespräch an den Bot zurückgegeben. /menu zeigt die Themen; "
+            "/advisor erreicht wieder einen Menschen.",
+    },
+    T.relay_closed: {
+        ru: "Разговор с консультантом завершён. Если нужно ещё, напишите /advisor. /forget "
+            "стирает ваши данные.",
+        uk: "Розмову з консультантом завершено. Якщо потрібно ще, напишіть /advisor. /forget "
+            "стирає ваші дані.",
+        be: "Размова з кансультантам скончана. Калі трэба яшчэ, напішыце /advisor. /forget "
+            "сцірае вашы даныя.",
+        en: "The conversation with the advisor is closed. If you need more, write /advisor. "
+            "/forget erases your data.",
+        de: "Das Gespräch mit der Beratung ist beendet. Wenn Sie mehr brauchen, schreiben Sie "
+            "/advisor. /forget löscht Ihre Daten.",
+    },
+    T.relay_requeued: {
+        ru: "Ваш разговор снова в очереди: ответит следующий свободный консультант, здесь же. "
+            "Можете писать дальше — сообщения сохраняются для него.",
+        uk: "Ваша розмова знову в черзі: відповість наступний вільний консультант, тут же. "
+            "Можете писати далі — повідомлення зберігаються для нього.",
+        be: "Ваша размова зноў у чарзе: адкажа наступны вольны кансультант, тут жа. Можаце "
+            "пісаць далей — паведамленні захоўваюцца для яго.",
+        en: "Your conversation is back in the queue: the next free advisor will answer here. "
+            "You can keep writing — your messages are kept for them.",
+        de: "Ihr Gespräch ist wieder in der Warteschlange: Die nächste freie Beratung antwortet "
+            "hier. Sie können weiter schreiben — Ihre Nachrichten werden für sie aufbewahrt.",
+    },
+    T.survey_question: {
+        ru: "Помог ли вам этот разговор? Ответ необязателен и анонимен.",
+        uk: "Чи допомогла вам ця розмова? Відповідь необов'язкова й анонімна.",
+        be: "Ці дапамагла вам гэтая размова? Адказ неабавязковы і ананімны.",
+        en: "Did this conversation help you? Answering is optional and anonymous.",
+        de: "Hat Ihnen dieses Gespräch geholfen? Die Antwort ist freiwillig und anonym.",
+    },
+    T.survey_yes: {ru: "👍 Да", uk: "👍 Так", be: "👍 Так", en: "👍 Yes", de: "👍 Ja"},
+    T.survey_no: {
+        ru: "👎 Не очень", uk: "👎 Не дуже", be: "👎 Не вельмі", en: "👎 Not really",
+        de: "👎 Eher nicht",
+    },
+    T.survey_thanks: {
+        ru: "Спасибо за ответ.", uk: "Дякуємо за відповідь.", be: "Дзякуй за адказ.",
+        en: "Thank you for answering.", de: "Danke für Ihre Antwort.",
+    },
+    T.survey_stale: {
+        ru: "Этот вопрос уже закрыт. Спасибо!", uk: "Це питання вже закрите. Дякуємо!",
+        be: "Гэтае пытанне ўжо закрытае. Дзякуй!",
+        en: "This question is no longer open. Thank you!",
+        de: "Diese Frage ist nicht mehr offen. Danke!",
+    },
+    T.queue_saved: {
+        ru: "Ваше сообщение сохранено для консультанта.",
+        uk: "Ваше повідомлення збережено для консультанта.",
+        be: "Ваша паведамленне захавана для кансультанта.",
+        en: "Your message is kept for the advisor.",
+        de: "Ihre Nachricht wird für die Beratung aufbewahrt.",
+    },
+    T.queue_position: {
+        ru: "Вы {position}-й в очереди к человеку.", uk: "Ви {position}-й у черзі до людини.",
+        be: "Вы {position}-і ў чарзе да чалавека.", en: "You are number {position} in the "
+        "queue for a person.", de: "Sie sind Nummer {position} in der Warteschlange für einen "
+        "Menschen.",
+    },
+    T.queue_estimate: {
+        ru: "Недавно ждать приходилось около {minutes} мин — это не обещание.",
+        uk: "Нещодавно чекати доводилося близько {minutes} хв — це не обіцянка.",
+        be: "Нядаўна чакаць даводзілася каля {minutes} хв — гэта не абяцанне.",
+        en: "Recently the wait was about {minutes} min — that is not a promise.",
+        de: "Zuletzt dauerte das Warten etwa {minutes} Min. — das ist kein Versprechen.",
+    },
+    T.queue_unknown: {
+        ru: "Сколько придётся ждать, честно сказать пока не могу.",
+        uk: "Скільки доведеться чекати, чесно сказати поки не можу.",
+        be: "Колькі давядзецца чакаць, шчыра сказаць пакуль не магу.",
+        en: "I can't honestly say yet how long it will take.",
+        de: "Wie lange es dauert, kann ich ehrlich gesagt noch nicht sagen.",
+    },
+    T.queue_withdraw: {
+        ru: "↩️ Вернуться к боту", uk: "↩️ Повернутися до бота", be: "↩️ Вярнуцца да бота",
+        en: "↩️ Back to the bot", de: "↩️ Zurück zum Bot",
+    },
+    T.withdrawn: {
+        ru: "Вы вышли из очереди, снова отвечает бот. /advisor — позвать человека, когда "
+            "захотите.",
+        uk: "Ви вийшли з черги, знову відповідає бот. /advisor — покликати людину, коли "
+            "захочете.",
+        be: "Вы выйшлі з чаргі, зноў адказвае бот. /advisor — паклікаць чалавека, калі "
+            "захочаце.",
+        en: "You've left the queue; the bot answers again. /advisor reaches a person whenever "
+            "you want.",
+        de: "Sie haben die Warteschlange verlassen; der Bot antwortet wieder. /advisor erreicht "
+            "jederzeit einen Menschen.",
+    },
+    T.withdraw_late: {
+        ru: "Вы сейчас не в очереди: либо разговор уже у консультанта, либо запрос закрыт.",
+        uk: "Ви зараз не в черзі: або розмова вже в консультанта, або запит закрито.",
+        be: "Вы цяпер не ў чарзе: або размова ўжо ў кансультанта, або запыт закрыты.",
+        en: "You are not in the queue now: either an advisor already has your conversation, or "
+            "the request was closed.",
+        de: "Sie sind gerade nicht in der Warteschlange: Entweder hat die Beratung Ihr Gespräch "
+            "schon, oder die Anfrage ist geschlossen.",
+    },
+    T.leave_confirm_queued: {
+        ru: "Вы ждёте человека. Выйти из очереди и вернуться к боту?",
+        uk: "Ви чекаєте на людину. Вийти з черги й повернутися до бота?",
+        be: "Вы чакаеце чалавека. Выйсці з чаргі і вярнуцца да бота?",
+        en: "You are waiting for a person. Leave the queue and go back to the bot?",
+        de: "Sie warten auf einen Menschen. Die Warteschlange verlassen und zum Bot zurück?",
+    },
+    T.leave_confirm_held: {
+        ru: "С вами сейчас говорит человек. Завершить этот разговор и вернуться к боту?",
+        uk: "З вами зараз говорить людина. Завершити цю розмову й повернутися до бота?",
+        be: "З вамі цяпер размаўляе чалавек. Скончыць гэтую размову і вярнуцца да бота?",
+        en: "A person is talking with you now. End that conversation and go back to the bot?",
+        de: "Gerade spricht ein Mensch mit Ihnen. Dieses Gespräch beenden und zum Bot zurück?",
+    },
+    T.leave_yes: {
+        ru: "Да, к боту", uk: "Так, до бота", be: "Так, да бота", en: "Yes, back to the bot",
+        de: "Ja, zum Bot",
+    },
+    T.leave_no: {
+        ru: "Нет, остаться", uk: "Ні, залишитися", be: "Не, застацца", en: "No, stay",
+        de: "Nein, bleiben",
+    },
+    T.leave_stay: {
+        ru: "Хорошо, всё остаётся как было.", uk: "Добре, усе лишається як було.",
+        be: "Добра, усё застаецца як было.", en: "OK, nothing changed.",
+        de: "Gut, es bleibt alles, wie es war.",
+    },
+    T.left_advisor: {
+        ru: "Разговор с консультантом завершён, снова отвечает бот.",
+        uk: "Розмову з консультантом завершено, знову відповідає бот.",
+        be: "Размова з кансультантам скончана, зноў адказвае бот.",
+        en: "The conversation with the advisor has ended; the bot answers again.",
+        de: "Das Gespräch mit der Beratung ist beendet; der Bot antwortet wieder.",
+    },
+    T.hours_closed: {
+        ru: "🕘 Сейчас консультанты не на связи. Следующая смена: {when} ({tz}). Ваш запрос "
+            "остаётся в очереди до тех пор.",
+        uk: "🕘 Зараз консультанти не на зв'язку. Наступна зміна: {when} ({tz}). Ваш запит "
+            "лишається в черзі до того часу.",
+        be: "🕘 Цяпер кансультанты не на сувязі. Наступная змена: {when} ({tz}). Ваш запыт "
+            "застаецца ў чарзе да таго часу.",
+        en: "🕘 Advisors are not on duty right now. Next shift: {when} ({tz}). Your request "
+            "stays in the queue until then.",
+        de: "🕘 Gerade ist keine Beratung im Dienst. Nächste Schicht: {when} ({tz}). Ihre "
+            "Anfrage bleibt bis dahin in der Warteschlange.",
+    },
+}
+
+#: Weekday abbreviations (Monday first) for "next shift" times.
+WEEKDAYS: dict[Lang, tuple[str, ...]] = {
+    ru: ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
+    uk: ("пн", "вт", "ср", "чт", "пт", "сб", "нд"),
+    be: ("пн", "аў", "ср", "чц", "пт", "сб", "нд"),
+    en: ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    de: ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
 }
 
 #: /command descriptions for setMyCommands, per language (Telegram: 1–256 characters).

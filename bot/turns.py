@@ -22,6 +22,7 @@ from bot.dialogue import Message, Turn, engine_turn
 from bot.engines import EngineHolder
 from bot.middlewares.identity import Person
 from bot.outgoing import render
+from bot.queueing import QueueDesk
 from bot.store import ConversationStore
 from bot.tickets import FIELD as TICKET_FIELD
 from bot.tickets import HandoffTicket
@@ -40,6 +41,7 @@ class Turns:
     def __init__(
         self, *, redis: Redis, store: ConversationStore, engines: EngineHolder,
         text_sealer: TextSealer, chat_sealer: Sealer, outbox: Outbox,
+        desk: QueueDesk | None = None,
     ) -> None:
         self.redis = redis
         self.outbox = outbox
@@ -48,6 +50,7 @@ class Turns:
         self._text_sealer = text_sealer
         self._chat_sealer = chat_sealer
         self._commit = TurnCommit(redis)
+        self.desk = desk
 
     async def run(
         self, person: Person, conversation: Conversation, inp: Input, *, said: str | None,
@@ -58,8 +61,10 @@ class Turns:
         ``before`` are the bot's own messages to show ahead of the engine's.
         """
         current = self.engines.current
+        closed = self.desk.closed_note if self.desk is not None else None
         turn = engine_turn(current, conversation, inp, pseudonym=person.pseudonym,
-                           channel="telegram", sealed_chat=None, now=dt.datetime.now(dt.UTC))
+                           channel="telegram", sealed_chat=None, now=dt.datetime.now(dt.UTC),
+                           closed_note=closed)
         turn.messages[:0] = before
         if turn.ticket is not None:
             sealed = self._chat_sealer.seal(str(person.chat_id), context=person.pseudonym)

@@ -116,6 +116,8 @@ HANDOFF_GROUP = "queue"
 HANDOFF_DEAD_STREAM = PREFIX + "handoff:dead"
 #: Closed tickets with their outcome label, for the api to record durably.
 HANDOFF_CLOSED_STREAM = PREFIX + "handoff:closed"
+#: Consumer group of the api's closure recorder on HANDOFF_CLOSED_STREAM.
+HANDOFF_CLOSED_GROUP = "api"
 #: Pub/sub channel: one JSON message per queue change, so consoles update live.
 QUEUE_CHANGED = PREFIX + "handoff:changed"
 #: Sorted set ticket id → when its "unclaimed too long" alert is due (ms); popped once.
@@ -187,8 +189,21 @@ FEEDBACK_GROUP = "api"
 #: Pub/sub channel: the recorder publishes {"conversation": …} after it stored new
 #: messages, so a console showing that chat fetches them at once.
 CONVERSATION_RECORDED = PREFIX + "conversation:recorded"
+#: Pub/sub channel: the api publishes one JSON ticket summary (id, priority, language; never
+#: the conversation) per overdue ticket, so every replica's consoles raise the alert.
+HANDOFF_ALERT_CHANNEL = PREFIX + "handoff:alert"
 #: Hash conversation → "position:minutes" last told to a waiting person (bot's notifier).
 HANDOFF_TOLD = PREFIX + "handoff:told"
+
+
+def feedback_given(ticket_id: str) -> str:
+    """Marker (SET NX, expiring) that the closing question of this ticket was answered once."""
+    return f"{PREFIX}handoff:feedback-given:{ticket_id}"
+
+
+def relay_delivered(message_id: str) -> str:
+    """Marker (SET NX, expiring) that a web chat relay message was published once."""
+    return f"{PREFIX}handoff:relayed:{message_id}"
 
 
 def webchat_inbox(conversation: str) -> str:

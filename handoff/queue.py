@@ -204,6 +204,12 @@ class HandoffQueue:
         result = await self._drop(args=[conversation, "withdraw", _now_ms(now)])
         return _text(result[0]) == "ok"
 
+    async def leave(self, conversation: str, *, now: float | None = None) -> bool:
+        """The person goes back to the bot, whether waiting or with an advisor (recorded as
+        ``withdrawn`` or ``left_by_person``); False when nothing was open."""
+        result = await self._drop(args=[conversation, "leave", _now_ms(now)])
+        return _text(result[0]) == "ok"
+
     async def forget(self, conversation: str) -> bool:
         """Erase the conversation's open ticket and holder now (/forget); True if any."""
         result = await self._drop(args=[conversation, "forget", 0])

@@ -145,8 +145,9 @@ publish('closed', id, f[4], advisor)
 return {'ok'}
 """
 
-# ARGV: conversation, mode ('withdraw': only while queued, recorded; 'forget': any state,
-#       nothing kept), now ms.
+# ARGV: conversation, mode ('withdraw': only while queued, recorded; 'leave': queued or
+#       held, recorded — the person went back to the bot; 'forget': any state, nothing
+#       kept), now ms.
 DROP = r"""
 local conv, mode = ARGV[1], ARGV[2]
 local open = redis.call('GET', OPEN .. conv)
@@ -155,16 +156,23 @@ if not open then
   return {'none'}
 end
 local f = redis.call('HMGET', TICKET .. open, 'state', 'advisor', 'language')
+local event = 'forgotten'
 if mode == 'withdraw' then
   if f[1] ~= 'queued' then return {f[1] or 'none'} end
   record_closed(open, 'withdrawn', '', tonumber(ARGV[3]))
+  event = 'withdrawn'
+elseif mode == 'leave' then
+  if f[1] ~= 'queued' and f[1] ~= 'held' then return {'none'} end
+  record_closed(open, f[1] == 'held' and 'left_by_person' or 'withdrawn', f[2] or '',
+                tonumber(ARGV[3]))
+  event = f[1] == 'held' and 'closed' or 'withdrawn'
 end
 if f[1] then
   discard(open, conv, f[3], f[2])
 else
   redis.call('DEL', OPEN .. conv, HOLDER .. conv)
 end
-publish(mode == 'withdraw' and 'withdrawn' or 'forgotten', open, f[3])
+publish(event, open, f[3], (mode == 'leave' and f[2] ~= '') and f[2] or nil)
 return {'ok', open}
 """
 

@@ -38,6 +38,14 @@ class CommonSettings(BaseSettings):
     data_dir: Path = Field(default=Path("./.hotline"), alias="HOTLINE_DATA_DIR")
     secret_key: SecretStr = Field(default=SecretStr(""), alias="HOTLINE_SECRET_KEY")
     log_level: str = Field(default="INFO", alias="HOTLINE_LOG_LEVEL")
+    #: How people are told who answers them ("Hotline advisor:"), never an advisor's name.
+    service_name: str = Field(default="Hotline", min_length=1, max_length=64,
+                              alias="HOTLINE_SERVICE_NAME")
+    #: When advisors are on duty, e.g. "mon-fri 09:00-21:00; sat,sun 10:00-16:00"
+    #: (handoff/hours.py); empty = always.
+    service_hours: str = Field(default="", max_length=1000, alias="HOTLINE_SERVICE_HOURS")
+    #: The IANA time zone of the service hours (named to the person with the time).
+    service_tz: str = Field(default="UTC", max_length=64, alias="HOTLINE_SERVICE_TZ")
 
     @property
     def embedded(self) -> bool:
@@ -86,6 +94,10 @@ class ApiSettings(CommonSettings):
     retention_days: int = Field(default=30, alias="HOTLINE_RETENTION_DAYS")
     #: Run the conversation recorder and the retention job in this process (off: tests, replicas).
     record_events: bool = Field(default=True, alias="HOTLINE_RECORD_EVENTS")
+    #: Run the handoff queue's workers in this process: ticket intake, overdue alerts, the
+    #: reaper of vanished advisors' chats, closures and satisfaction (safe on every replica;
+    #: off: tests that drive the queue themselves).
+    run_queue: bool = Field(default=True, alias="HOTLINE_RUN_QUEUE")
 
 
 class BotSettings(CommonSettings):
@@ -101,6 +113,10 @@ class BotSettings(CommonSettings):
     #: Telegram's global limit, shared by all replicas.
     global_rate: float = Field(default=30.0, alias="HOTLINE_GLOBAL_RATE")
     per_chat_rate: float = Field(default=1.0, alias="HOTLINE_PER_CHAT_RATE")
+    #: While queued, at most one "you are waiting" answer per this many seconds.
+    queue_note_every: float = Field(default=300.0, ge=0, alias="HOTLINE_QUEUE_NOTE_EVERY")
+    #: How often the queue notifier sweeps without a queue change (seconds).
+    queue_sweep_every: float = Field(default=60.0, gt=0, alias="HOTLINE_QUEUE_SWEEP_EVERY")
 
 
 class ActionsSettings(CommonSettings):

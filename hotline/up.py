@@ -130,18 +130,19 @@ async def _after_start(
     while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.05)
     await source.refresh()
-    if not with_bot:
-        await source.run()
-        return
-    from bot.main import run_bot
+    from bot.main import run_bot, serve_handoff
 
+    if not with_bot:
+        # No Telegram bot: the web chat still needs the advisors' messages and queue news.
+        await asyncio.gather(source.run(), serve_handoff(st.redis, settings))
+        return
     try:
         await run_bot(settings, redis=st.redis, nlu=nlu, bundle_source=source)
     except asyncio.CancelledError:
         raise
     except Exception:
         log.exception("the bot stopped; the api and the web chat keep running")
-        await source.run()
+        await asyncio.gather(source.run(), serve_handoff(st.redis, settings))
 
 
 def compose_app(
@@ -149,6 +150,7 @@ def compose_app(
 ) -> Any:
     """The api with the web chat (and, when present, the console) mounted on the same port."""
     from api.app import create_app
+    from bot.app import make_desk
     from bot.webchat import create_webchat_app
     from handoff.events import TEXT_PURPOSE
     from hotline.crypto import Pseudonymizer, Sealer
@@ -157,7 +159,7 @@ def compose_app(
     secret = bot_settings.secret_key.get_secret_value()
     app.mount("/chat", create_webchat_app(
         redis=st.redis, nlu=nlu, engines=source.engines, pseudonymize=Pseudonymizer(secret),
-        text_sealer=Sealer(secret, TEXT_PURPOSE),
+        text_sealer=Sealer(secret, TEXT_PURPOSE), desk=make_desk(st.redis, bot_settings),
     ))
     return app
 

@@ -6,7 +6,10 @@ and deleted from the stream (sealed text should not linger in Redis). A
 consumer that dies between reading and acknowledging leaves its entries
 pending; any recorder takes them over after ``min_idle_ms`` with XAUTOCLAIM
 (small COUNT, a rolling cursor: PERFORMANCE.md). Writing them twice is
-harmless, messages being unique by event id.
+harmless, messages being unique by event id. After each commit the recorder
+publishes the conversations that got messages on
+:data:`handoff.keys.CONVERSATION_RECORDED` (one message per conversation per
+batch), so a console showing such a chat fetches the new lines at once.
 
 Malformed entries go to :data:`handoff.keys.EVENTS_DEAD_STREAM` with the
 reason — field names and error kinds, never values, since a buggy producer
@@ -114,6 +117,17 @@ class EventRecorder(GroupReader):
         if batch:
             async with self.engine.begin() as conn:
                 await store.write(conn, batch)
+            await self._announce(list(batch.people))
+
+    async def _announce(self, conversations: list[str]) -> None:
+        """Tell the consoles (every api replica) which conversations have new messages."""
+        if not conversations:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation in conversations:
+                pipe.publish(keys.CONVERSATION_RECORDED,
+                             json.dumps({"conversation": conversation}))
+            await pipe.execute()
 
     async def _commit_one_by_one(
         self, good: list[tuple[str, ConversationEvent]]

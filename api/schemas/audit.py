@@ -27,6 +27,20 @@ class Action(StrEnum):
     staff_create = "staff.create"
     staff_revoke = "staff.revoke"
     handoff_open = "handoff.open"
+    console_login = "console.login"
+    console_logout = "console.logout"
+    console_online = "console.online"
+    console_offline = "console.offline"
+    console_claim = "console.claim"
+    console_read = "console.read"
+    console_reply = "console.reply"
+    console_note = "console.note"
+    console_transfer = "console.transfer"
+    console_hand_back = "console.hand_back"
+    console_close = "console.close"
+    canned_create = "canned.create"
+    canned_update = "canned.update"
+    canned_delete = "canned.delete"
 
 
 class AuditQuery(BaseModel):

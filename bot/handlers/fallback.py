@@ -17,11 +17,13 @@ from bot.refs import forged
 from bot.turns import Turns
 from flows.outcome import ButtonInput
 from flows.schema import Lang
+from handoff.ownership import BOT, Holder, HolderKind
 
 
 async def unknown_button(query: CallbackQuery, event_update: Update, person: Person | None,
-                         conversation: Conversation | None, lang: Lang, turns: Turns) -> None:
-    if person is None:
+                         conversation: Conversation | None, lang: Lang, turns: Turns,
+                         holder: Holder = BOT) -> None:
+    if person is None or holder.kind is HolderKind.advisor:  # held: the bot stays silent
         await acknowledge(query)
         return
     await turns.run(person, working_copy(conversation, lang), ButtonInput(action=forged()),

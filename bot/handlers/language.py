@@ -16,6 +16,7 @@ from bot.turns import Turns
 from flows.outcome import Command as EngineCommand
 from flows.outcome import CommandInput
 from flows.schema import Lang
+from handoff.ownership import BOT, Holder, HolderKind
 
 
 async def ask_language(message: Message, event_update: Update, person: Person,
@@ -27,9 +28,16 @@ async def ask_language(message: Message, event_update: Update, person: Person,
 
 async def set_language(query: CallbackQuery, callback_data: LanguageCb, event_update: Update,
                        person: Person, conversation: Conversation | None, lang: Lang,
-                       turns: Turns) -> None:
-    """Keep the choice, confirm it in the new language, and show the menu in it."""
+                       turns: Turns, holder: Holder = BOT) -> None:
+    """Keep the choice, confirm it in the new language, and show the menu in it (only the
+    confirmation while queued or held: the engine does not run then)."""
     record = working_copy(conversation, lang).with_language(callback_data.lang, chosen=True)
+    if holder.kind is not HolderKind.bot:
+        await turns.commit(person, [notice(T.language_set, callback_data.lang)], context=record,
+                           save=True, said=pressed_label(query),
+                           update_id=event_update.update_id)
+        await acknowledge(query)
+        return
     await turns.run(person, record, CommandInput(command=EngineCommand.menu),
                     said=pressed_label(query), update_id=event_update.update_id,
                     before=[notice(T.language_set, callback_data.lang)])

@@ -1,7 +1,8 @@
 """/privacy (what is kept, auto-delete) and /forget (erase everything, now).
 
-/forget erases, in one transaction: the record (state, language, settings,
-ticket ids), the duplicate and flood keys, the person's handoff tickets; it
+/forget erases the open ticket, the holder and pending stream entries naming the
+person (bot/erasure.py), then, in one transaction: the record (state, language,
+settings, ticket ids), the duplicate and flood keys, the person's handoff tickets; it
 emits an ``erase`` event so the api deletes their transcripts, and queues the
 outbox's ``deleteRecent`` for this chat — behind anything already queued, so
 those messages are deleted too — and then the confirmation, which is the only
@@ -19,6 +20,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from bot.callbacks import AutoDeleteCb, ForgetCb
 from bot.conversation import Conversation
 from bot.dialogue import forget_question, notice, privacy_message
+from bot.erasure import erase_handoff
 from bot.handlers.common import acknowledge, pressed_label, working_copy
 from bot.middlewares.identity import Person
 from bot.outgoing import render
@@ -27,6 +29,7 @@ from bot.turns import Turns
 from flows.schema import Lang
 from handoff.events import add_events, erase_event
 from handoff.outbox import OutgoingMessage
+from handoff.queue import HandoffQueue
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ async def ask_forget(message: Message, event_update: Update, person: Person,
 
 async def forget(query: CallbackQuery, callback_data: ForgetCb, event_update: Update,
                  person: Person, conversation: Conversation | None, lang: Lang,
-                 turns: Turns) -> None:
+                 turns: Turns, queue: HandoffQueue) -> None:
     if not callback_data.confirm:
         await turns.commit(person, [notice(T.forget_cancelled, lang)],
                            context=working_copy(conversation, lang), save=True,
@@ -72,6 +75,8 @@ async def forget(query: CallbackQuery, callback_data: ForgetCb, event_update: Up
         await acknowledge(query)
         return
     await acknowledge(query, text(T.done, lang))
+    # The queue and pending stream entries first: the erase event must come after them.
+    await erase_handoff(turns.redis, queue, person.pseudonym)
     base = f"tg:{person.pseudonym[:12]}:{event_update.update_id}"
     async with turns.redis.pipeline(transaction=True) as pipe:
         tickets = turns.store.erase(pipe, person.pseudonym, conversation)

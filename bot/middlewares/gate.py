@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +30,7 @@ from bot.texts import T, text
 from bot.turns import Turns
 from bot.understanding import from_telegram
 from flows.schema import Lang
+from handoff.ownership import BOT, HolderKind
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +51,24 @@ class GateMiddleware(BaseMiddleware):
         if person is None or not person.private:
             if not await self._store.first_time(event.update_id):
                 return None
+            data["holder"] = BOT
             return await handler(event, data)
         intake = await self._store.intake(person.pseudonym, event.update_id, person.chat_id)
         if intake.duplicate:
             log.info("duplicate update dropped")
             return None
+        held = intake.holder.kind is HolderKind.advisor
         if intake.flooded:
-            if intake.first_flooded:
+            # While an advisor holds the chat the bot says nothing by itself, not even this.
+            if intake.first_flooded and not held:
                 await self._calm(event, person, intake.conversation)
             return None
-        data["conversation"] = intake.conversation
+        conversation = intake.conversation
+        if conversation is not None:
+            conversation = conversation.reconcile(intake.holder.kind is not HolderKind.bot,
+                                                  dt.datetime.now(dt.UTC))
+        data["conversation"] = conversation
+        data["holder"] = intake.holder
         try:
             return await handler(event, data)
         except Exception:

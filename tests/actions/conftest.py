@@ -65,7 +65,9 @@ def local_engine(published: Pack) -> Engine:
 async def api_app(
     database_url: str, redis_url: str, engine: AsyncEngine, redis: Redis, published: Pack,
 ) -> AsyncIterator[FastAPI]:
-    settings = ApiSettings.model_validate({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    # The queue's workers stay off: these tests read the ticket stream the action wrote.
+    settings = ApiSettings.model_validate({"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                                           "HOTLINE_RUN_QUEUE": False})
     application = create_app(settings, engine=engine, redis=redis)
     async with application.router.lifespan_context(application):
         yield application

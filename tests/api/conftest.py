@@ -50,7 +50,7 @@ async def session(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
 @pytest.fixture
 def settings(database_url: str, redis_url: str) -> ApiSettings:
     return ApiSettings.model_validate(
-        {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "HOTLINE_RUN_QUEUE": False}
     )
 
 

@@ -16,7 +16,8 @@ from handoff.events import ConversationEvent, EventType, erase_event, message_ev
 from hotline.crypto import Sealer
 from tests.bot.pack import LONG_FLOW, LONG_STEP, make_pack
 
-FIELDS = {"autodelete": "x", "hours": 12, "tickets": "", "count": 1}
+FIELDS = {"autodelete": "x", "hours": 12, "tickets": "", "count": 1, "service": "Hotline",
+          "position": 3, "minutes": 10, "when": "Mon 24.11, 09:00", "tz": "Europe/Berlin"}
 
 
 def test_every_bot_text_exists_in_every_language_with_the_same_placeholders() -> None:
