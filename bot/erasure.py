@@ -32,8 +32,10 @@ MAX_SCAN = 200_000
 
 async def erase_handoff(redis: Redis, queue: HandoffQueue, pseudonym: str) -> bool:
     """Erase the person's queue state and pending entries; True if a ticket was open."""
+    open_ticket = await redis.get(keys.handoff_open(pseudonym))
     had_ticket = await queue.forget(pseudonym)
-    await redis.hdel(keys.HANDOFF_TOLD, pseudonym)  # type: ignore[misc]
+    if open_ticket is not None:  # what the notifier told them is kept by ticket id
+        await redis.hdel(keys.HANDOFF_TOLD, open_ticket)  # type: ignore[misc]
     for stream in PURGED_STREAMS:
         await purge_stream(redis, stream, pseudonym)
     return had_ticket

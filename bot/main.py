@@ -173,7 +173,8 @@ def handoff_tasks(redis: Redis, settings: BotSettings, *, desk: QueueDesk | None
     chat_sealer = chat_sealer or Sealer(secret, CHAT_PURPOSE)
     relay = PersonRelay(redis, chat_sealer=chat_sealer, desk=desk)
     notifier = QueueNotifier(redis, desk=desk, chat_sealer=chat_sealer,
-                             sweep_every=settings.queue_sweep_every)
+                             sweep_every=settings.queue_sweep_every,
+                             per_second=settings.queue_notes_per_second)
     return [asyncio.create_task(relay.run(stop), name="person-relay"),
             asyncio.create_task(notifier.run(stop), name="queue-notifier")]
 

@@ -151,12 +151,14 @@ class QueueDesk:
         position = await self.watch.position(pseudonym, now=now.timestamp())
         body = text(T.queue_saved, lang) + "\n" + self.status(lang, position, now)
         if position is not None:
-            await self.remember(pseudonym, position, now.timestamp())
+            await self.remember(position, now.timestamp())
         return Message(text=body, buttons=(withdraw_button(lang),))
 
-    async def remember(self, pseudonym: str, position: Position, now: float) -> None:
+    async def remember(self, position: Position, now: float) -> None:
+        """Note what was told, by ticket id (as the notifier keeps it)."""
         told = Told(position.position, bucket(position.estimate), now)
-        await self.redis.hset(keys.HANDOFF_TOLD, pseudonym, told.dump())  # type: ignore[misc]
+        await self.redis.hset(keys.HANDOFF_TOLD, position.ticket_id,  # type: ignore[misc]
+                              told.dump())
 
     # The closing question -----------------------------------------------------------
 

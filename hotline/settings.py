@@ -117,6 +117,10 @@ class BotSettings(CommonSettings):
     queue_note_every: float = Field(default=300.0, ge=0, alias="HOTLINE_QUEUE_NOTE_EVERY")
     #: How often the queue notifier sweeps without a queue change (seconds).
     queue_sweep_every: float = Field(default=60.0, gt=0, alias="HOTLINE_QUEUE_SWEEP_EVERY")
+    #: Place-in-queue updates sent per second at most, out of Telegram's ~30 for the whole
+    #: bot: news for a thousand waiting people must not hold up an advisor's reply.
+    queue_notes_per_second: float = Field(default=5.0, gt=0, le=30,
+                                          alias="HOTLINE_QUEUE_NOTES_PER_SECOND")
 
 
 class ActionsSettings(CommonSettings):

@@ -76,7 +76,8 @@ async def test_queued_one_note_not_ten_with_place_estimate_and_withdraw(bot_env:
     events = await bot_env.events()
     assert [e.type for e in events].count(EventType.message_in) == 10
     # what was told is remembered for the notifier
-    told = await bot_env.redis.hget(keys.HANDOFF_TOLD, bot_env.pseudonym(CHAT))
+    ticket = await bot_env.redis.get(keys.handoff_open(bot_env.pseudonym(CHAT)))
+    told = await bot_env.redis.hget(keys.HANDOFF_TOLD, ticket)
     assert told is not None and told.startswith(b"1:u:")
 
 

@@ -76,9 +76,11 @@ async def test_told_once_then_only_on_meaningful_change(redis: Redis) -> None:
     assert [chat for chat, _ in await sent(redis)] == CHATS[2:4]
     # the claimed people's "told" entries are gone (they are no longer waiting)
     told = await redis.hgetall(keys.HANDOFF_TOLD)
-    assert pseudonymize("telegram", CHATS[0]).encode() not in told
-    assert pseudonymize("telegram", CHATS[1]).encode() not in told
+    assert tickets[0].encode() not in told and tickets[1].encode() not in told
     assert len(told) == 8
+    # kept by ticket id: nothing in it names a person
+    assert not any(pseudonymize("telegram", chat).encode() in b"".join([*told, *told.values()])
+                   for chat in CHATS)
 
 
 async def test_a_new_estimate_is_news_for_everyone(redis: Redis) -> None:
@@ -115,3 +117,20 @@ async def test_the_notifier_follows_queue_changes_and_stops_cleanly(redis: Redis
     assert task.done()
     ((chat, body),) = await sent(redis)
     assert chat == CHATS[0] and text(T.queue_position, Lang.ru, position=1) in body
+
+
+async def test_news_for_many_is_paced_nearest_the_front_first(redis: Redis) -> None:
+    """Telegram's budget is shared with advisors' replies: at most ``per_second`` notes."""
+    t0 = time.time()
+    many = list(range(8001, 8031))  # 30 people
+    for i, chat in enumerate(many):
+        await enqueue(redis, chat, t0 + i / 1000, lang="de" if i % 2 else "ru")
+    n = notifier(redis, per_second=5.0, burst=20)
+    assert await n.sweep(now=t0) == 20
+    first = [chat for chat, _ in await sent(redis)]
+    # places 1..10 in both languages (ru: even chats, de: odd ones), front first
+    assert sorted(first) == sorted(many[:20])
+    assert await n.sweep(now=t0 + 0.5) == 2  # half a second refills two notes
+    assert await n.sweep(now=t0 + 2.5) == 8  # and the rest as the budget allows
+    assert sorted(chat for chat, _ in await sent(redis)) == sorted(many[20:])
+    assert await n.sweep(now=t0 + 10) == 0  # nobody told twice
