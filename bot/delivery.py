@@ -168,6 +168,9 @@ async def deliver(bot: Bot, message: OutgoingMessage, store: SenderStore) -> Del
 
 
 async def _call(bot: Bot, message: OutgoingMessage, store: SenderStore) -> int | None:
+    if message.method == "forgetChat":
+        await store.forget_chat(message.chat_id)
+        return None
     if message.method == "deleteRecent":
         ids = await store.recent_message_ids(message.chat_id)
         for start in range(0, len(ids), 100):

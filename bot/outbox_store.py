@@ -99,6 +99,17 @@ end
 return 1
 """
 
+# KEYS: chat state, chat rate, chat pause, chat messages. The order state goes only when
+# nothing was queued after this entry (next <= done + 1): a message the person sent after
+# /forget keeps its place.
+_FORGET_CHAT = """
+local nxt = tonumber(redis.call('HGET', KEYS[1], 'next') or '0')
+local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+if nxt <= done + 1 then redis.call('DEL', KEYS[1]) end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+return 1
+"""
+
 # KEYS: chat lock, chat pause, global pause. ARGV: token, chat pause ms, global pause ms.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -154,6 +165,7 @@ class SenderStore:
         self.lock_ms = lock_ms
         self._turn = redis.register_script(_TURN)
         self._finish = redis.register_script(_FINISH)
+        self._forget_chat = redis.register_script(_FORGET_CHAT)
         self._release = redis.register_script(_RELEASE)
         self._gate = redis.register_script(GATE_LUA)
         self._gate_serial = 0
@@ -225,6 +237,12 @@ class SenderStore:
         since = int((time.time() - DELETE_WINDOW) * 1000)
         members = await self.redis.zrangebyscore(keys.outbox_messages(chat_id), since, "+inf")
         return [int(m) for m in members]
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Drop the sender's per-chat keys (/forget's last entry; see ``forgetChat``)."""
+        await self._forget_chat(keys=[keys.outbox_chat(chat_id), keys.outbox_chat_rate(chat_id),
+                                      keys.outbox_chat_pause(chat_id),
+                                      keys.outbox_messages(chat_id)])
 
     async def forget_messages(self, chat_id: int, message_ids: list[int]) -> None:
         """Drop deleted messages from the bookkeeping (the chat's list and the due set)."""

@@ -56,6 +56,10 @@ OutboxMethod = Literal[
     # Not a Telegram method: delete the bot's messages of the last 48 h in this chat,
     # evaluated when its turn comes, so messages queued before it are deleted too.
     "deleteRecent",
+    # Not a Telegram method: the last entry /forget queues for a chat. When its turn comes
+    # (after the deletions and the goodbye), the sender drops its own per-chat bookkeeping —
+    # pacing, order, the list of recent messages — whose key names carry the chat id.
+    "forgetChat",
 ]
 _NEEDS_MESSAGE_ID = frozenset({"editMessageText", "editMessageReplyMarkup", "deleteMessage"})
 

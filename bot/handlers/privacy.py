@@ -87,6 +87,9 @@ async def forget(query: CallbackQuery, callback_data: ForgetCb, event_update: Up
         done = notice(T.forget_done, lang, tickets=extra)
         await turns.outbox.queue(pipe, render(person.chat_id, done, turns.engines.current.refs,
                                               id=f"{base}:0"))
+        await turns.outbox.queue(pipe, OutgoingMessage(id=f"{base}:forget",
+                                                       chat_id=person.chat_id,
+                                                       method="forgetChat"))
         await pipe.execute()
     log.info("conversation erased on request (%d tickets)", tickets)
 

@@ -69,7 +69,7 @@ async def test_forget_erases_every_key_ticket_and_messages_and_says_what(bot_env
               for _, f in await bot_env.redis.xrange(keys.EVENTS_STREAM)]
     assert [(e.type, e.conversation) for e in events] == [(EventType.erase, pseudonym)]
     queued = await bot_env.take()
-    assert [r.method for r in queued] == ["deleteRecent", "sendMessage"]
+    assert [r.method for r in queued] == ["deleteRecent", "sendMessage", "forgetChat"]
     assert queued[1].text == text(T.forget_done, Lang.ru,
                                   tickets=text(T.forget_tickets, Lang.ru, count=1))
     assert queued[1].delete_after is None

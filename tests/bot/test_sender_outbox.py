@@ -87,6 +87,40 @@ async def test_delete_recent_deletes_what_was_sent_and_queued(
     assert await redis.zrange(keys.outbox_messages(9), 0, -1) == [b"5"]
 
 
+async def test_forget_chat_drops_the_senders_keys_of_that_chat(
+    api: FakeBotAPI, bot: Any, redis: Redis
+) -> None:
+    outbox = Outbox(redis)
+    await outbox.enqueue(OutgoingMessage(chat_id=11, text="hello"))
+    await outbox.enqueue(OutgoingMessage(chat_id=12, text="someone else"))
+    async with running_sender(bot, redis) as sender:
+        await eventually(lambda: len(api.texts(11)) == 1 and len(api.texts(12)) == 1)
+        await outbox.delete_recent(11)
+        await outbox.enqueue(OutgoingMessage(chat_id=11, text="Your data is erased."))
+        await outbox.enqueue(OutgoingMessage(chat_id=11, method="forgetChat"))
+        await eventually(lambda: len(api.texts(11)) == 2)
+        await eventually(lambda: sender.held == 0)
+    assert api.calls("forgetChat") == []  # not a Telegram method: never sent there
+    names = [k.decode() async for k in redis.scan_iter("hotline:outbox:*")]
+    assert not [n for n in names if n.endswith(":11")], names
+    assert await redis.exists(keys.outbox_chat(12))  # other chats keep theirs
+
+
+async def test_forget_chat_keeps_the_order_of_a_message_sent_after_it(
+    api: FakeBotAPI, bot: Any, redis: Redis
+) -> None:
+    """The person writes again at once: the chat's numbering must survive for that message."""
+    outbox = Outbox(redis)
+    await outbox.enqueue(OutgoingMessage(chat_id=13, text="Your data is erased."))
+    await outbox.enqueue(OutgoingMessage(chat_id=13, method="forgetChat"))
+    await outbox.enqueue(OutgoingMessage(chat_id=13, text="Hello again"))
+    async with running_sender(bot, redis) as sender:
+        await eventually(lambda: len(api.texts(13)) == 2)
+        await eventually(lambda: sender.held == 0)
+    assert api.texts(13) == ["Your data is erased.", "Hello again"]
+    assert await redis.hget(keys.outbox_chat(13), "done") == b"3"
+
+
 async def test_delete_after_removes_the_message_when_due(
     api: FakeBotAPI, bot: Any, redis: Redis
 ) -> None:
