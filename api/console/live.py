@@ -223,10 +223,18 @@ class LiveHub:
         self._dirty.set()
 
     async def _flush_loop(self) -> None:
+        """Push at once after a quiet spell, then at most once per ``debounce``: an isolated
+        escalation reaches the consoles without waiting, a burst of changes costs one push
+        per interval (a trailing wait cost every escalation the whole interval)."""
+        loop = asyncio.get_running_loop()
+        last = float("-inf")
         while True:
             await self._dirty.wait()
-            await asyncio.sleep(self.debounce)
+            wait = last + self.debounce - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
             self._dirty.clear()
+            last = loop.time()
             if self.connections:
                 offers = Offers(self.service)
                 results = await asyncio.gather(

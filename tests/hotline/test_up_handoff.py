@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -98,8 +100,25 @@ async def _redis_naming(redis: Redis, needles: list[str]) -> list[str]:
     return found
 
 
+@pytest.fixture
+async def empty_database(database_url: str) -> AsyncIterator[str]:
+    """A database of its own on the run's server: ``hotline up`` starts from nothing (and
+    prints its first admin token), and the scan below sees only this system's rows."""
+    name = f"hotline_e2e_{uuid.uuid4().hex[:10]}"
+    base, _, query = database_url.partition("?")
+    server, suffix = base.rsplit("/", 1)[0], ("?" + query) if query else ""
+    admin = create_async_engine(f"{server}/postgres{suffix}", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{server}/{name}{suffix}"
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 async def test_handoff_end_to_end_then_forget_leaves_nothing(
-        tmp_path: Path, database_url: str, redis_url: str, redis: Redis) -> None:
+        tmp_path: Path, empty_database: str, redis_url: str, redis: Redis) -> None:
+    database_url = empty_database
     pseudonym = Pseudonymizer(SECRET)("telegram", CHAT)
     async with FakeBotAPI(token=DEFAULT_TOKEN) as api:
         running = Running(tmp_path / "data", tmp_path, {

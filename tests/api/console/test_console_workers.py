@@ -212,11 +212,14 @@ async def test_hub_coalesces_a_burst_of_queue_changes(
             if len(sock.frames) > 1:
                 break
             await asyncio.sleep(0.02)
+        await asyncio.sleep(2.5)  # two debounce intervals: every push the burst causes is out
     finally:
         flusher.cancel()
         with pytest.raises(asyncio.CancelledError):
             await flusher
-    assert [f["type"] for f in sock.frames] == ["queue", "queue"]
+    # the view on attach, then the burst: at once for the first change and at most once
+    # more for the rest of the interval — not twenty pushes
+    assert [f["type"] for f in sock.frames] in (["queue"] * 2, ["queue"] * 3)
 
 
 async def test_notes_expire_with_the_retention(
