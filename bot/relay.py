@@ -48,7 +48,6 @@ from handoff import keys
 from handoff.outbox import DELETE_WINDOW, Outbox, OutgoingMessage
 from handoff.relay import MAX_TEXT, PersonMessage, RelayKind
 from handoff.streams import Entry, GroupReader
-from handoff.streams import text as as_text
 from hotline.crypto import DecryptionError, Sealer
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ class PersonRelay(GroupReader):
         for entry_id, fields in entries:
             await self.handle(entry_id, fields)
         if ghosts:
-            await self._ack_ghosts()
+            await self.ack_ghosts()
 
     async def handle(self, entry_id: str, fields: dict[Any, Any]) -> str:
         """Deliver one entry (or dead-letter it); returns "queued", "published", "skipped" or
@@ -187,13 +186,3 @@ class PersonRelay(GroupReader):
             pipe.xdel(self.stream, entry_id)
             await pipe.execute()
         return "dead"
-
-    async def _ack_ghosts(self) -> None:
-        """Acknowledge pending ids whose entries are gone (6.2 keeps them in the PEL)."""
-        pending = await self.redis.xpending_range(self.stream, self.group, min="-", max="+",
-                                                  count=self.reclaim_count * 10,
-                                                  idle=self.min_idle_ms)
-        for item in pending:
-            entry_id = as_text(item["message_id"])
-            if not await self.redis.xrange(self.stream, entry_id, entry_id):
-                await self.redis.xack(self.stream, self.group, entry_id)

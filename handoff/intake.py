@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from handoff import keys
 from handoff.queue import HandoffQueue, StreamAck
-from handoff.streams import Entry, GroupReader, text
+from handoff.streams import Entry, GroupReader
 from handoff.tickets import TicketRequest
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class TicketIntake(GroupReader):
         for entry_id, fields in entries:
             await self.handle(entry_id, fields)
         if ghosts:
-            await self._ack_ghosts()
+            await self.ack_ghosts()
 
     async def handle(self, entry_id: str, fields: dict[Any, Any]) -> str:
         """Queue one entry (acknowledged by the same script), or dead-letter it."""
@@ -74,18 +74,6 @@ class TicketIntake(GroupReader):
             pipe.xack(self.stream, self.group, entry_id)
             pipe.xdel(self.stream, entry_id)
             await pipe.execute()
-
-    async def _ack_ghosts(self) -> None:
-        """Acknowledge pending ids whose entries are gone (6.2 keeps them in the PEL)."""
-        pending = await self.redis.xpending_range(self.stream, self.group, min="-", max="+",
-                                                  count=self.reclaim_count * 10,
-                                                  idle=self.min_idle_ms)
-        for item in pending:
-            entry_id = text(item["message_id"])
-            if not await self.redis.xrange(self.stream, entry_id, entry_id):
-                await self.redis.xack(self.stream, self.group, entry_id)
-
-
 
 
 def _text_lossy(value: Any) -> str:

@@ -67,6 +67,17 @@ class GroupReader:
         whose entries are gone (Redis 6.2 keeps them in the pending list)."""
         raise NotImplementedError
 
+    async def ack_ghosts(self) -> None:
+        """Acknowledge pending ids whose entries are gone (Redis 6.2 keeps them pending after
+        an XDEL, and XAUTOCLAIM hands them out again as ghosts, forever)."""
+        pending = await self.redis.xpending_range(self.stream, self.group, min="-", max="+",
+                                                  count=self.reclaim_count * 10,
+                                                  idle=self.min_idle_ms)
+        for item in pending:
+            entry_id = text(item["message_id"])
+            if not await self.redis.xrange(self.stream, entry_id, entry_id):
+                await self.redis.xack(self.stream, self.group, entry_id)
+
     async def ensure_group(self) -> None:
         """Create the consumer group (and the stream) if missing; reads from the beginning."""
         try:

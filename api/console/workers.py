@@ -136,7 +136,7 @@ class ClosureRecorder(GroupReader):
                 await session.commit()
         await _ack_and_delete(self, [entry_id for entry_id, _ in entries])
         if ghosts:
-            await _ack_ghosts(self)
+            await self.ack_ghosts()
 
 
 def closure_row(fields: dict[Any, Any]) -> dict[str, Any]:
@@ -178,17 +178,6 @@ async def _ack_and_delete(reader: GroupReader, ids: list[str]) -> None:
             await pipe.execute()
 
 
-async def _ack_ghosts(reader: GroupReader) -> None:
-    """Acknowledge pending ids whose entries are gone (Redis 6.2 keeps them pending)."""
-    pending = await reader.redis.xpending_range(reader.stream, reader.group, min="-", max="+",
-                                                count=reader.reclaim_count * 10,
-                                                idle=reader.min_idle_ms)
-    for item in pending:
-        entry_id = text(item["message_id"])
-        if not await reader.redis.xrange(reader.stream, entry_id, entry_id):
-            await reader.redis.xack(reader.stream, reader.group, entry_id)
-
-
 class FeedbackRecorder(GroupReader):
     """The person's "did this help?" answers become ``handoff_closures.satisfaction``."""
 
@@ -222,4 +211,4 @@ class FeedbackRecorder(GroupReader):
             log.warning("feedback: %d malformed entries dropped", malformed)
         await _ack_and_delete(self, [entry_id for entry_id, _ in entries])
         if ghosts:
-            await _ack_ghosts(self)
+            await self.ack_ghosts()

@@ -84,6 +84,8 @@ class EventRecorder(GroupReader):
 
     async def handle_entries(self, entries: list[Entry], *, ghosts: bool = False) -> None:
         await self.handle(entries)
+        if ghosts:
+            await self.ack_ghosts()
 
     async def handle(self, entries: list[Entry]) -> None:
         """Record ``entries`` in one transaction, then acknowledge them (dead letters too)."""
