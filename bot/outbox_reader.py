@@ -45,6 +45,10 @@ class OutboxReader:
     async def read_loop(self) -> None:
         await self._recover()
         while True:
+            # redis-py can swallow a cancellation that lands in the blocking read (its retry
+            # reconnects and reads again): without this check the loop would outlive its
+            # task group and a shutdown — or a test's teardown — would wait for ever.
+            stop_if_cancelled()
             await self.room.wait()
             try:
                 await self._read(">")
@@ -82,6 +86,7 @@ class OutboxReader:
         """Take over entries of consumers that died (idle longer than min-idle)."""
         rounds = 0
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(self.config.claim_every)
             rounds += 1
             try:
@@ -120,6 +125,7 @@ class OutboxReader:
     async def heartbeat_loop(self) -> None:
         """Reset the idle time of entries we hold, so no live entry is reclaimed."""
         while True:
+            stop_if_cancelled()
             await asyncio.sleep(self.config.min_idle_ms / 3000)
             held = list(self._held)
             try:

@@ -103,6 +103,7 @@ class Sender:
     async def _deletion_loop(self) -> None:
         """Queue the deletions the delete-after option asked for, when they fall due."""
         while True:
+            stop_if_cancelled()
             try:
                 await self.outbox.enqueue_due_deletions()
             except RedisError as error:
