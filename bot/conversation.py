@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from flows.outcome import ConversationState
 from flows.schema import Lang, Priority
+from handoff.outbox import DELETE_WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,12 @@ class Conversation(BaseModel):
     @property
     def lang(self) -> Lang:
         return self.state.lang
+
+    @property
+    def delete_after(self) -> int:
+        """Seconds after which the bot deletes what it sends here (0 = never), within the
+        48 h Telegram allows."""
+        return min(self.autodelete_hours * 3600, DELETE_WINDOW)
 
     def dump(self) -> bytes:
         return self.model_dump_json(exclude_defaults=True).encode()

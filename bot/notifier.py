@@ -43,16 +43,17 @@ from redis.exceptions import RedisError
 
 from bot.conversation import Conversation
 from bot.dialogue import Message
-from bot.outgoing import markup
+from bot.outgoing import render
 from bot.queueing import QueueDesk, Told, bucket, should_tell, withdraw_button
+from bot.tickets import open_chat
 from bot.webframes import advisor_frame
 from flows.schema import Lang
 from handoff import keys
-from handoff.outbox import DELETE_WINDOW, Outbox, OutgoingMessage
+from handoff.outbox import Outbox
 from handoff.queue import HandoffQueue
 from handoff.tickets import Language, Ticket, TicketState
 from handoff.watch import Estimate, Position
-from hotline.crypto import DecryptionError, Sealer
+from hotline.crypto import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -196,20 +197,15 @@ class QueueNotifier:
             await self.redis.publish(keys.webchat_inbox(ticket.conversation), json.dumps(
                 advisor_frame(message, "queue"), ensure_ascii=False))
             return True
-        if not ticket.chat:
+        chat_id = open_chat(self.chat_sealer, ticket.chat, ticket.conversation)
+        if chat_id is None:
+            if ticket.chat:
+                log.warning("queue notifier: a ticket's chat cannot be opened")
             return False
-        try:
-            chat_id = int(self.chat_sealer.open(ticket.chat, context=ticket.conversation))
-        except (DecryptionError, ValueError):
-            log.warning("queue notifier: a ticket's chat cannot be opened")
-            return False
-        hours = record.autodelete_hours if record is not None else 0
         bucket_now = bucket(position.estimate)
-        await self.outbox.enqueue(OutgoingMessage(
-            id=f"queue:{ticket.id[:96]}:{position.position}:{bucket_now}", chat_id=chat_id,
-            text=message.text, reply_markup=markup(message, None),  # type: ignore[arg-type]
-            disable_link_preview=True,
-            delete_after=min(hours * 3600, DELETE_WINDOW) or None))
+        await self.outbox.enqueue(render(
+            chat_id, message, None, id=f"queue:{ticket.id[:96]}:{position.position}:{bucket_now}",
+            delete_after=record.delete_after if record is not None else 0))
         return True
 
 

@@ -18,7 +18,7 @@ from bot.refs import Refs
 from handoff.outbox import Outbox, OutgoingMessage
 
 
-def callback_data(button: BotButton, refs: Refs) -> str:
+def callback_data(button: BotButton, refs: Refs | None) -> str:
     if button.action is not None:
         return ActionCb.of(button.action)
     if button.lang is not None:
@@ -33,7 +33,7 @@ def callback_data(button: BotButton, refs: Refs) -> str:
     return ForgetCb(confirm=bool(button.forget)).pack()
 
 
-def markup(message: Message, refs: Refs) -> dict[str, Any] | None:
+def markup(message: Message, refs: Refs | None) -> dict[str, Any] | None:
     if not message.buttons:
         return None
     rows = [[{"text": b.label, "callback_data": callback_data(b, refs)}] for b in message.buttons]
@@ -41,7 +41,7 @@ def markup(message: Message, refs: Refs) -> dict[str, Any] | None:
 
 
 def render(
-    chat_id: int, message: Message, refs: Refs, *, id: str, delete_after: int = 0,
+    chat_id: int, message: Message, refs: Refs | None, *, id: str, delete_after: int = 0,
 ) -> OutgoingMessage:
     """``message`` as the outbox's sendMessage; ``id`` makes a retried turn queue it once."""
     return OutgoingMessage(

@@ -32,23 +32,23 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, cast
+from typing import Any
 
 from redis.asyncio import Redis
 
 from bot.conversation import Conversation
 from bot.dialogue import Message
-from bot.outgoing import markup
+from bot.outgoing import render
 from bot.queueing import QueueDesk
-from bot.refs import Refs
 from bot.texts import T, text
+from bot.tickets import open_chat
 from bot.webframes import advisor_frame
 from flows.schema import Lang
 from handoff import keys
-from handoff.outbox import DELETE_WINDOW, Outbox, OutgoingMessage
+from handoff.outbox import Outbox
 from handoff.relay import MAX_TEXT, PersonMessage, RelayKind
 from handoff.streams import Entry, GroupReader
-from hotline.crypto import DecryptionError, Sealer
+from hotline.crypto import Sealer
 
 log = logging.getLogger(__name__)
 
@@ -130,19 +130,12 @@ class PersonRelay(GroupReader):
                       self.stream],
                 args=[DELIVERED_TTL, self.group, entry_id, *frames])
             return "published"
-        if message.chat is None:
-            raise Undeliverable("telegram message without a chat")
-        try:
-            chat_id = int(self.chat_sealer.open(message.chat, context=message.conversation))
-        except (DecryptionError, ValueError) as exc:
-            raise Undeliverable("chat cannot be opened") from exc
-        hours = record.autodelete_hours
-        delete_after = min(hours * 3600, DELETE_WINDOW) or None
-        outgoing = [OutgoingMessage(
-            id=message.id if len(rendered) == 1 else f"{message.id}:{i}"[:128],
-            chat_id=chat_id, text=m.text, reply_markup=markup(m, cast(Refs, None)),
-            protect_content=m.protect, disable_link_preview=True, delete_after=delete_after,
-        ) for i, m in enumerate(rendered)]
+        chat_id = open_chat(self.chat_sealer, message.chat, message.conversation)
+        if chat_id is None:
+            raise Undeliverable("no chat, or the chat cannot be opened")
+        outgoing = [render(chat_id, m, None, delete_after=record.delete_after,
+                           id=message.id if len(rendered) == 1 else f"{message.id}:{i}"[:128])
+                    for i, m in enumerate(rendered)]
         async with self.redis.pipeline(transaction=True) as pipe:
             for out in outgoing:
                 await self.outbox.queue(pipe, out)

@@ -18,10 +18,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.schema import Lang, Priority
+from hotline.crypto import DecryptionError, Sealer
 
 FIELD = "ticket"
 #: The Sealer purpose for chat ids (a key separate from message text).
 CHAT_PURPOSE = "chat"
+
+
+def open_chat(chat_sealer: Sealer, sealed: str | None, conversation: str) -> int | None:
+    """The Telegram chat id a ticket carries sealed; None when absent or not openable."""
+    if not sealed:
+        return None
+    try:
+        return int(chat_sealer.open(sealed, context=conversation))
+    except (DecryptionError, ValueError):
+        return None
 
 
 class HandoffTicket(BaseModel):

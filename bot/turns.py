@@ -97,14 +97,14 @@ class Turns:
         person's own message: noted so /forget and auto-delete remove it too.
         """
         lang = context.lang if context is not None else Lang.ru
-        hours = context.autodelete_hours if context is not None else 0
+        delete_after = context.delete_after if context is not None else 0
         refs = self.engines.current.refs
         base = f"tg:{person.pseudonym[:12]}:{update_id}"
-        outgoing = [render(person.chat_id, m, refs, id=f"{base}:{i}", delete_after=hours * 3600)
+        outgoing = [render(person.chat_id, m, refs, id=f"{base}:{i}", delete_after=delete_after)
                     for i, m in enumerate(messages)]
         remembered = None
         if message_id is not None:
-            remembered = Remembered(person.chat_id, message_id, hours * 3600 or None)
+            remembered = Remembered(person.chat_id, message_id, delete_after or None)
         stream_id = await self._commit(
             pseudonym=person.pseudonym, chat_id=person.chat_id, outgoing=outgoing,
             events=self._events(person, lang, intent, said, messages, update_id) if record else (),
