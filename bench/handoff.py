@@ -244,7 +244,7 @@ async def _until(check: Any, what: str, seconds: float = 60.0) -> None:
     raise SystemExit(f"the system did not get there in time: {what}")
 
 
-async def escalations(api: FakeBotAPI, console: Console, redis: Any, n: int, *,
+async def escalations(api: FakeBotAPI, console: Console, n: int, *,
                       first_user: int = 0) -> tuple[list[float], list[float], list[str]]:
     """Urgent messages from ``n`` new people; ms until the console shows each ticket."""
     whole, from_xadd, tickets = [], [], []
@@ -348,7 +348,7 @@ async def main(args: argparse.Namespace) -> None:
             reply_ms: list[float] = []
             for round_ in range(args.rounds):
                 # The console lists the first 50 waiting: a round's urgent tickets all fit.
-                w, x, tickets = await escalations(api, advisor, redis, args.escalations,
+                w, x, tickets = await escalations(api, advisor, args.escalations,
                                                   first_user=round_ * args.escalations)
                 whole += w
                 from_xadd += x
