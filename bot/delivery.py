@@ -1,10 +1,12 @@
-"""One outbox message to Telegram through aiogram, and what Telegram's answer means for it.
+"""One outbox message to Telegram, and what Telegram's answer means for it.
 
 The sender decides what to do next from a :class:`Delivery` alone: record it
 as sent, wait as told (429), mark the chat blocked (403), retry later (5xx,
 network, a front end's HTML error page), or give up and dead-letter it (a
-request Telegram will never accept). Error descriptions kept for the dead
-letter never contain message text: pydantic errors are reduced to their paths.
+request Telegram will never accept). The call goes out as JSON through
+bot/telegram_http.py; :func:`classify` reads the answer the way aiogram's
+session does (the same status codes mean the same things). Error texts kept
+for the dead letter never contain message text.
 """
 
 from __future__ import annotations
@@ -14,37 +16,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-from aiogram.methods import (
-    DeleteMessage,
-    DeleteMessages,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    SendMessage,
-    TelegramMethod,
-)
 from aiogram.types import (
     ForceReply,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 from pydantic import ValidationError
 
 from bot.outbox_store import SenderStore
+from bot.telegram_http import Answer, NetworkFailure, TelegramHttp
 from handoff.outbox import OutgoingMessage
 
 DELETE_METHODS = frozenset({"deleteMessage", "deleteMessages", "deleteRecent"})
@@ -98,89 +79,109 @@ def _parse_markup_json(canonical: str) -> Any:
     raise ValueError("reply_markup is none of Telegram's four keyboard kinds")
 
 
-def build_call(message: OutgoingMessage) -> TelegramMethod[Any]:
-    """The aiogram method object; raises ValueError (pydantic's too) on a bad reply_markup.
+def build_payload(message: OutgoingMessage) -> dict[str, Any]:
+    """The JSON body of the call; raises ValueError (pydantic's too) on a bad reply_markup.
 
-    Optional fields are passed only when set, so the Bot's defaults apply otherwise.
+    Optional fields are sent only when set, so Telegram's defaults apply otherwise.
     """
+    method = message.method
     args: dict[str, Any] = {"chat_id": message.chat_id}
+    if method not in {"sendMessage", "editMessageText", "editMessageReplyMarkup",
+                      "deleteMessage", "deleteMessages"}:
+        raise ValueError(f"no single Telegram call for {method}")
     if message.reply_markup is not None:
-        args["reply_markup"] = parse_markup(message.reply_markup)
-    if message.method in {"sendMessage", "editMessageText"}:
+        parse_markup(message.reply_markup)  # checked here, sent as the producer wrote it
+        args["reply_markup"] = message.reply_markup
+    if method in {"sendMessage", "editMessageText"}:
         args["text"] = message.text or ""
         if message.parse_mode is not None:
             args["parse_mode"] = message.parse_mode
         if message.disable_link_preview:
-            args["link_preview_options"] = LinkPreviewOptions(is_disabled=True)
-    if message.method in {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}:
+            args["link_preview_options"] = {"is_disabled": True}
+    if method in {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}:
         if message.message_id is None:
-            raise ValueError(f"{message.method} needs message_id")
+            raise ValueError(f"{method} needs message_id")
         args["message_id"] = message.message_id
-    if message.method == "sendMessage":
+    if method == "sendMessage":
         if message.message_thread_id is not None:
             args["message_thread_id"] = message.message_thread_id
         if message.protect_content:
             args["protect_content"] = True
         if message.disable_notification:
             args["disable_notification"] = True
-        return SendMessage(**args)
-    if message.method == "editMessageText":
-        return EditMessageText(**args)
-    if message.method == "editMessageReplyMarkup":
-        return EditMessageReplyMarkup(**args)
-    if message.method == "deleteMessage":
-        return DeleteMessage(**args)
-    if message.method == "deleteMessages":
-        return DeleteMessages(**args, message_ids=message.message_ids or [])
-    raise ValueError(f"no single Telegram call for {message.method}")
+    if method == "deleteMessages":
+        if not message.message_ids:
+            raise ValueError("deleteMessages needs message_ids")
+        args["message_ids"] = message.message_ids
+    return args
 
 
-async def deliver(bot: Bot, message: OutgoingMessage, store: SenderStore) -> Delivery:
+def classify(method: str, answer: Answer) -> Delivery:
+    """What Telegram's answer means for the message (aiogram's reading of status codes)."""
+    if answer.body is None:  # an HTML error page from a front end, or garbage
+        return Delivery("transient", reason="decode_error", error=answer.raw)
+    if answer.ok:  # only a new message's id is kept (for /forget and delete-after)
+        result = answer.result if method == "sendMessage" else None
+        telegram_id = result.get("message_id") if isinstance(result, dict) else None
+        return Delivery("sent", telegram_id=telegram_id if isinstance(telegram_id, int) else None)
+    status, description = answer.status, answer.description
+    retry_after = answer.parameter("retry_after")
+    if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
+        return Delivery("retry_after", retry_after=float(retry_after), reason="429")
+    if answer.parameter("migrate_to_chat_id") is not None:
+        return Delivery("permanent", reason="migrated", error=description)
+    if status == 400:
+        if "message is not modified" in description:
+            return Delivery("sent", reason="not_modified")
+        if method in DELETE_METHODS:  # already gone, or older than 48 h
+            return Delivery("skipped", reason="not_deletable", error=description)
+        return Delivery("permanent", reason="bad_request", error=description)
+    if status == 401:
+        return Delivery("unauthorized", reason="unauthorized", error=description)
+    if status == 403:
+        return Delivery("blocked", reason="forbidden", error=description)
+    if status == 413:
+        return Delivery("permanent", reason="too_large", error=description)
+    if status >= 500:
+        return Delivery("transient", reason="server_error", error=description)
+    return Delivery("permanent", reason=f"http_{status}", error=description)
+
+
+async def deliver(http: TelegramHttp, message: OutgoingMessage, store: SenderStore) -> Delivery:
     """Make the call and classify the answer; never raises for Telegram's answers."""
     try:
-        telegram_id = await _call(bot, message, store)
-    except TelegramRetryAfter as error:
-        return Delivery("retry_after", retry_after=float(error.retry_after), reason="429")
-    except TelegramForbiddenError as error:
-        return Delivery("blocked", reason="forbidden", error=error.message)
-    except TelegramUnauthorizedError as error:
-        return Delivery("unauthorized", reason="unauthorized", error=error.message)
-    except TelegramEntityTooLarge as error:
-        return Delivery("permanent", reason="too_large", error=error.message)
-    except TelegramBadRequest as error:
-        if "message is not modified" in error.message:
-            return Delivery("sent", reason="not_modified")
-        if message.method in DELETE_METHODS:  # already gone, or older than 48 h
-            return Delivery("skipped", reason="not_deletable", error=error.message)
-        return Delivery("permanent", reason="bad_request", error=error.message)
-    except (TelegramServerError, TelegramNetworkError) as error:
-        return Delivery("transient", reason=type(error).__name__, error=error.message)
-    except ClientDecodeError as error:  # an HTML error page from a front end
-        return Delivery("transient", reason="decode_error", error=str(error.original)[:200])
-    except TelegramAPIError as error:
-        return Delivery("permanent", reason=type(error).__name__, error=error.message)
+        if message.method == "forgetChat":
+            await store.forget_chat(message.chat_id)
+            return Delivery("sent")
+        if message.method == "deleteRecent":
+            return await _delete_recent(http, message.chat_id, store)
+        payload = build_payload(message)
     except ValidationError as error:
         where = "; ".join(".".join(map(str, e["loc"])) + ": " + e["type"] for e in error.errors())
         return Delivery("permanent", reason="invalid", error=where)
     except ValueError as error:
         return Delivery("permanent", reason="invalid", error=str(error))
-    return Delivery("sent", telegram_id=telegram_id)
-
-
-async def _call(bot: Bot, message: OutgoingMessage, store: SenderStore) -> int | None:
-    if message.method == "forgetChat":
-        await store.forget_chat(message.chat_id)
-        return None
-    if message.method == "deleteRecent":
-        ids = await store.recent_message_ids(message.chat_id)
-        for start in range(0, len(ids), 100):
-            await bot(DeleteMessages(chat_id=message.chat_id, message_ids=ids[start:start + 100]))
-        await store.forget_messages(message.chat_id, ids)
-        return None
-    result = await bot(build_call(message))
-    if message.method in {"deleteMessage", "deleteMessages"}:
+    except NetworkFailure as error:
+        return Delivery("transient", reason="network", error=str(error))
+    try:
+        answer = await http.call(message.method, payload)
+    except NetworkFailure as error:
+        return Delivery("transient", reason="network", error=str(error))
+    result = classify(message.method, answer)
+    if message.method in {"deleteMessage", "deleteMessages"} and result.kind in {"sent", "skipped"}:
         ids = message.message_ids or ([message.message_id] if message.message_id else [])
         await store.forget_messages(message.chat_id, ids)
-    if isinstance(result, Message) and message.method == "sendMessage":
-        return result.message_id
-    return None
+    return result
+
+
+async def _delete_recent(http: TelegramHttp, chat_id: int, store: SenderStore) -> Delivery:
+    """Delete the bot's messages of the last 48 h in the chat, 100 per call."""
+    ids = await store.recent_message_ids(chat_id)
+    for start in range(0, len(ids), 100):
+        answer = await http.call("deleteMessages",
+                                 {"chat_id": chat_id, "message_ids": ids[start:start + 100]})
+        outcome = classify("deleteMessages", answer)
+        if outcome.kind not in {"sent", "skipped"}:
+            return outcome
+    await store.forget_messages(chat_id, ids)
+    return Delivery("sent")

@@ -43,6 +43,7 @@ from bot.outbox_reader import OutboxReader, stop_if_cancelled
 from bot.outbox_store import Entry, SenderStore, parse_entry
 from bot.ratelimit import RateLimits
 from bot.sender_config import SenderConfig, SenderStats
+from bot.telegram_http import TelegramHttp
 from handoff.outbox import Outbox, OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Sender:
     def __init__(self, bot: Bot, redis: Redis, config: SenderConfig | None = None, *,
                  consumer: str | None = None) -> None:
         self.bot = bot
+        #: Sends go out as plain JSON (bot/telegram_http.py), to the Bot's server with its token.
+        self.http = TelegramHttp.for_bot(bot)
         self.redis = redis
         self.config = config or SenderConfig()
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -205,7 +208,7 @@ class Sender:
             self.stats.held_back += 1
             await asyncio.sleep(wait)
             wait = await self.store.gate(entry)
-        result = await deliver(self.bot, message, self.store)
+        result = await deliver(self.http, message, self.store)
         return await self._settle(entry, message, result)
 
     async def _settle(self, entry: Entry, message: OutgoingMessage,
@@ -256,3 +259,4 @@ class Sender:
                 if not task.cancelled() and task.exception() is not None:
                     log.warning("a send in flight at shutdown failed to be recorded (%s)",
                                 type(task.exception()).__name__)
+        await self.http.close()

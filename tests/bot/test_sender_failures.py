@@ -63,7 +63,7 @@ async def test_permanent_failures_go_to_the_dead_letter_stream(
         await eventually(lambda: api.texts(9) == ["after them"])
         await eventually(lambda: sender.held == 0)
     reasons = [d["reason"] for d in await dead_letters(redis)]
-    assert reasons == ["TelegramServerError", "bad_request", "invalid"]
+    assert reasons == ["server_error", "bad_request", "invalid"]
     dead = await dead_letters(redis)
     assert dead[0]["chat"] == "9" and dead[0]["method"] == "sendMessage"
     assert dead[0]["text_chars"] == "5"
