@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from bot.lane import ScriptLane
 from handoff import keys
 from handoff.events import FIELD as EVENT_FIELD
 from handoff.events import ConversationEvent
@@ -71,7 +72,7 @@ class TurnCommit:
     """The one-call commit; built once at start-up with the Redis client."""
 
     def __init__(self, redis: Redis) -> None:
-        self._script = redis.register_script(_COMMIT)
+        self._script = ScriptLane.of(redis).register(_COMMIT)
 
     async def __call__(
         self,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from bot.lane import ScriptLane
 from bot.ratelimit import GATE_FUNCTION_LUA, GATE_LUA, RESERVE_LUA, RateLimits
 from handoff import keys
 from handoff.outbox import (
@@ -163,8 +164,9 @@ class SenderStore:
         self.redis = redis
         self.limits = limits
         self.lock_ms = lock_ms
-        self._turn = redis.register_script(_TURN)
-        self._finish = redis.register_script(_FINISH)
+        lane = ScriptLane.of(redis)
+        self._turn = lane.register(_TURN)
+        self._finish = lane.register(_FINISH)
         self._forget_chat = redis.register_script(_FORGET_CHAT)
         self._release = redis.register_script(_RELEASE)
         self._gate = redis.register_script(GATE_LUA)

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bot.conversation import CONVERSATION_TTL, Conversation
+from bot.lane import ScriptLane
 from handoff import keys
 from handoff.ownership import BOT, Holder
 
@@ -73,7 +74,7 @@ class ConversationStore:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._intake = redis.register_script(_INTAKE)
+        self._intake = ScriptLane.of(redis).register(_INTAKE)
 
     async def intake(self, pseudonym: str, update_id: int | None, chat_id: int) -> Intake:
         keys_ = [keys.bot_seen(pseudonym), keys.bot_flood(pseudonym),

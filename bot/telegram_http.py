@@ -4,11 +4,18 @@ aiogram's ``Bot`` is right for the update side (typed objects, webhook
 replies, answerCallbackQuery), but for the sender its price is out of
 proportion to the job: it builds a pydantic method object, turns it into a
 multipart form, and validates Telegram's echo of the whole message into
-pydantic models — about 1.5 ms of CPU per message with a keyboard, where a
-JSON POST through aiohttp and ``json.loads`` of the answer cost about 0.5 ms
-(bench/bot_pipeline.py puts the sender in the same process as the updates).
-The sender only needs to know whether Telegram took the message, its
-``message_id``, and what an error means, so that is all this module reads.
+pydantic models — about 1.5 ms of CPU per message with a keyboard. A JSON
+POST through aiohttp costs about 0.5 ms, and through the few lines of
+HTTP/1.1 below about 0.2 ms (bench/bot_pipeline.py puts the sender in the
+same process as the updates, so this is throughput for people). The sender
+only needs to know whether Telegram took the message, its ``message_id``,
+and what an error means, so that is all this module reads.
+
+The client speaks the small part of HTTP/1.1 the Bot API needs: POST with a
+Content-Length body over kept-alive connections (TLS for https), answers
+with Content-Length, chunked, or read-to-close bodies. A connection that
+the server closed while idle is noticed before reuse; one whose state is
+unknown after an error or a cancellation is closed, never reused.
 
 Telegram accepts JSON bodies for every method; the URL is aiogram's own
 :class:`TelegramAPIServer` template, so ``TELEGRAM_API_URL`` means the same
@@ -18,17 +25,26 @@ returned error text.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import ssl
+import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 from aiogram import Bot
 from aiogram.client.telegram import TelegramAPIServer
 
 #: Seconds for one call (connect, send, answer); Telegram answers sends in well under one.
 DEFAULT_TIMEOUT = 30.0
-_JSON = {"Content-Type": "application/json"}
+#: A connection idle longer than this is closed rather than reused (servers time out
+#: idle keep-alive connections after 60-75 s; a stale one would fail the next send).
+IDLE_SECONDS = 20.0
+#: Idle connections kept for reuse.
+MAX_IDLE = 64
+#: The largest answer read (Telegram's are a few KB).
+MAX_BODY = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +75,36 @@ class Answer:
 
 
 class NetworkFailure(Exception):
-    """The call did not get an answer (connection refused or dropped, timeout)."""
+    """The call did not get an answer (connection refused or dropped, timeout, bad HTTP)."""
+
+
+@dataclass(slots=True)
+class _Connection:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    idle_since: float = 0.0
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 class TelegramHttp:
-    """POSTs to one Bot API server with one token over a keep-alive connection pool."""
+    """POSTs to one Bot API server with one token over kept-alive connections."""
 
     def __init__(self, token: str, server: TelegramAPIServer, *,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
         self._token = token
         self._server = server
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: aiohttp.ClientSession | None = None
-        self._urls: dict[str, str] = {}
+        self._timeout = timeout
+        self._idle: list[_Connection] = []
+        self._paths: dict[str, str] = {}
+        probe = urlsplit(server.api_url(token, "getMe"))
+        if probe.scheme not in {"http", "https"} or not probe.hostname:
+            raise ValueError("the Bot API server must be an http(s) URL")
+        self._host = probe.hostname
+        self._tls = probe.scheme == "https"
+        self._port = probe.port or (443 if self._tls else 80)
+        self._authority = probe.netloc.rpartition("@")[2]
 
     @classmethod
     def for_bot(cls, bot: Bot) -> TelegramHttp:
@@ -83,12 +116,29 @@ class TelegramHttp:
     async def call(self, method: str, payload: dict[str, Any]) -> Answer:
         """One API call; raises :class:`NetworkFailure` when no answer came back."""
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        head = (f"POST {self._path(method)} HTTP/1.1\r\nHost: {self._authority}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Connection: keep-alive\r\n\r\n").encode()
+        connection: _Connection | None = None
         try:
-            async with self._open().post(self._url(method), data=body, headers=_JSON) as reply:
-                content = await reply.read()
-                status = reply.status
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            async with asyncio.timeout(self._timeout):
+                connection = await self._connection()
+                connection.writer.write(head + body)
+                status, content, keep = await _read_answer(connection.reader)
+        except (OSError, TimeoutError, EOFError, ValueError, asyncio.LimitOverrunError,
+                asyncio.IncompleteReadError) as error:
+            if connection is not None:
+                connection.close()
             raise NetworkFailure(self._redact(f"{type(error).__name__}: {error}")) from None
+        except BaseException:  # cancelled mid-call: what is on the wire is unknown
+            if connection is not None:
+                connection.close()
+            raise
+        if keep and len(self._idle) < MAX_IDLE:
+            connection.idle_since = time.monotonic()
+            self._idle.append(connection)
+        else:
+            connection.close()
         try:
             decoded = json.loads(content)
         except ValueError:
@@ -98,25 +148,71 @@ class TelegramHttp:
         return Answer(status, decoded)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
 
-    def _open(self) -> aiohttp.ClientSession:
-        """The session, made on first use (inside the running loop, as aiohttp wants)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar(),
-                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
-            )
-        return self._session
+    async def _connection(self) -> _Connection:
+        """The most recently used idle connection still open, else a new one."""
+        now = time.monotonic()
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.reader.at_eof() or connection.writer.is_closing() \
+                    or now - connection.idle_since > IDLE_SECONDS:
+                connection.close()
+                continue
+            return connection
+        context = ssl.create_default_context() if self._tls else None
+        reader, writer = await asyncio.open_connection(
+            self._host, self._port, ssl=context, server_hostname=self._host if self._tls else None)
+        return _Connection(reader, writer)
 
-    def _url(self, method: str) -> str:
-        url = self._urls.get(method)
-        if url is None:
-            url = self._urls[method] = self._server.api_url(self._token, method)
-        return url
+    def _path(self, method: str) -> str:
+        path = self._paths.get(method)
+        if path is None:
+            parts = urlsplit(self._server.api_url(self._token, method))
+            path = self._paths[method] = parts.path + (f"?{parts.query}" if parts.query else "")
+        return path
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "<token>")[:300]
 
+
+async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """Status, body and whether the connection may be reused."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    version, _, rest = lines[0].partition(" ")
+    if not version.startswith("HTTP/1."):
+        raise ValueError("not an HTTP/1.x answer")
+    status = int(rest[:3])
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    keep = headers.get("connection", "").lower() != "close" and version == "HTTP/1.1"
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return status, await _read_chunked(reader), keep
+    if "content-length" in headers:
+        length = int(headers["content-length"])
+        if not 0 <= length <= MAX_BODY:
+            raise ValueError("answer too large")
+        return status, await reader.readexactly(length), keep
+    return status, await reader.read(MAX_BODY), False  # delimited by the server closing
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)
+        if size == 0:
+            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, if any
+                pass
+            return b"".join(parts)
+        total += size
+        if total > MAX_BODY:
+            raise ValueError("answer too large")
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)

@@ -23,6 +23,8 @@ class Menu:
         self._entries = sorted(listed, key=lambda f: (f.menu_order, f.id))
         self._render = renderer
         self._lists_human = any(f.id == human_flow for f in self._entries)
+        #: The menu per (language, back, text): built once, it is the commonest reply.
+        self._replies: dict[tuple[Lang, bool, str], tuple[Reply, ...]] = {}
 
     @property
     def flow_ids(self) -> list[str]:
@@ -36,6 +38,13 @@ class Menu:
 
     def reply(self, lang: Lang, *, back: bool, text_key: str = "menu_prompt") -> list[Reply]:
         """The menu under the UI string ``text_key`` (the menu prompt, or "not understood")."""
+        built = self._replies.get((lang, back, text_key))
+        if built is None:
+            built = self._replies[(lang, back, text_key)] = tuple(
+                self._build(lang, back=back, text_key=text_key))
+        return list(built)
+
+    def _build(self, lang: Lang, *, back: bool, text_key: str) -> list[Reply]:
         buttons = [self.flow_button(f, lang) for f in self._entries]
         buttons += self._render.nav(lang, back=back, menu=False, human=not self._lists_human)
         return replies(self._render.ui(text_key, lang), buttons)

@@ -96,6 +96,7 @@ class Renderer:
     def __init__(self, manifest: PackManifest) -> None:
         self._manifest = manifest
         self._chains = {lang: manifest.chain(lang) for lang in Lang}
+        self._nav: dict[tuple[Lang, bool, bool, bool], tuple[Button, ...]] = {}
 
     def text(self, text: LocalizedText | None, lang: Lang) -> str:
         """``text`` in ``lang``, else along the fallback chain; "" when there is none."""
@@ -139,6 +140,13 @@ class Renderer:
 
     def nav(self, lang: Lang, *, back: bool, menu: bool = True, human: bool = True) -> list[Button]:
         """The navigation row under a waiting step: back, main menu, talk to a person."""
+        built = self._nav.get((lang, back, menu, human))
+        if built is None:
+            built = self._nav[(lang, back, menu, human)] = tuple(
+                self._build_nav(lang, back=back, menu=menu, human=human))
+        return list(built)
+
+    def _build_nav(self, lang: Lang, *, back: bool, menu: bool, human: bool) -> list[Button]:
         buttons = []
         if back:
             buttons.append(self.button("back", lang, Action(kind=ActionKind.back)))

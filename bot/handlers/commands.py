@@ -9,6 +9,7 @@ from aiogram.types import Message, Update
 from bot.conversation import Conversation
 from bot.dialogue import notice
 from bot.handlers.common import working_copy
+from bot.handlers.filters import is_command
 from bot.middlewares.identity import Person
 from bot.texts import T
 from bot.turns import Turns
@@ -39,6 +40,7 @@ async def help_(message: Message, event_update: Update, person: Person,
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="commands")
+    router.message.filter(is_command)
     router.message.register(engine_command, CommandStart())
     router.message.register(engine_command, Command("menu", "advisor", "back"))
     router.message.register(help_, Command("help"))

@@ -17,6 +17,12 @@ async def has_text(message: Message) -> bool:
     return bool(message.text)
 
 
+async def is_command(message: Message) -> bool:
+    """A router-level gate before aiogram's ``Command`` filters: they parse every text
+    message (a regex and a bot lookup each), while most texts are no command at all."""
+    return (message.text or "").startswith("/")
+
+
 async def has_no_text(message: Message) -> bool:
     """``~F.text``: media, stickers, contacts, service messages."""
     return not message.text

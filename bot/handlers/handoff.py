@@ -196,9 +196,12 @@ def build() -> Router:
     router = Router(name="handoff")
     router.callback_query.register(queue_move, HandoffCb.filter())
     router.callback_query.register(survey_answer, SurveyCb.filter())
-    router.message.register(ask_leave, CommandStart(), handed_off)
-    router.message.register(ask_leave, Command("menu"), handed_off)
-    router.message.register(while_handed_off, has_text, handed_off, not_always_command)
+    # Every message handler here is for a chat the bot does not hold: checked once, first
+    # (the Command filters below parse the text; most messages never need it).
+    router.message.filter(handed_off)
+    router.message.register(ask_leave, CommandStart())
+    router.message.register(ask_leave, Command("menu"))
+    router.message.register(while_handed_off, has_text, not_always_command)
     router.message.register(attachment_while_held, has_no_text, held)
     router.edited_message.register(edited_while_held, held)
     router.callback_query.register(button_while_handed_off, ActionCb.filter(), handed_off)

@@ -10,6 +10,7 @@ from bot.callbacks import LanguageCb
 from bot.conversation import Conversation
 from bot.dialogue import language_picker, notice
 from bot.handlers.common import acknowledge, pressed_label, working_copy
+from bot.handlers.filters import is_command
 from bot.middlewares.identity import Person
 from bot.texts import T
 from bot.turns import Turns
@@ -47,6 +48,7 @@ async def set_language(query: CallbackQuery, callback_data: LanguageCb, event_up
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="language")
+    router.message.filter(is_command)
     router.message.register(ask_language, Command("language"))
     router.callback_query.register(set_language, LanguageCb.filter())
     return router

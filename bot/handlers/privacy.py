@@ -22,6 +22,7 @@ from bot.conversation import Conversation
 from bot.dialogue import forget_question, notice, privacy_message
 from bot.erasure import erase_handoff
 from bot.handlers.common import acknowledge, pressed_label, working_copy
+from bot.handlers.filters import is_command
 from bot.middlewares.identity import Person
 from bot.outgoing import render
 from bot.texts import AUTODELETE_HOURS, T, text
@@ -97,6 +98,7 @@ async def forget(query: CallbackQuery, callback_data: ForgetCb, event_update: Up
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="privacy")
+    router.message.filter(is_command)
     router.message.register(privacy, Command("privacy"))
     router.callback_query.register(set_autodelete, AutoDeleteCb.filter())
     router.message.register(ask_forget, Command("forget"))
