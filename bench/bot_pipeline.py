@@ -22,6 +22,11 @@ update, ``feed_update`` start to end: for the echo that includes its send,
 for the pipeline it ends once the replies are queued. Rounds alternate
 echo/pipeline so background noise falls on both. It never fails for being
 slow: it prints figures and the machine.
+
+Everything runs on uvloop, as ``hotline bot`` does (hotline/services.py), and
+each row also gives the CPU this process spent per update (user + system,
+from getrusage): on a loaded machine throughput wobbles, CPU per update much
+less, and it says what an update costs the process.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import multiprocessing
 import os
 import platform
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -145,12 +151,12 @@ async def _echo_round(url: str, raw: list[dict[str, Any]], in_flight: int) -> di
 
     bot = _bot(url)
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         latencies = await _feed(dp, bot, raw, in_flight)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     finally:
         await bot.session.close()
-    return _figures(len(raw), elapsed, latencies, len(raw))
+    return _figures(len(raw), elapsed, latencies, len(raw), cpu)
 
 
 async def _pipeline_round(url: str, raw: list[dict[str, Any]], in_flight: int, redis: Any,
@@ -180,20 +186,20 @@ async def _pipeline_round(url: str, raw: list[dict[str, Any]], in_flight: int, r
     sender = Sender(bot, redis, SenderConfig(limits=limits, block_ms=50))
     task = asyncio.create_task(sender.run()) if send else None
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         latencies = await _feed(dp, bot, raw, in_flight)
         queued = await redis.xlen(keys.OUTBOX_STREAM)
         if send:  # the sender deletes each entry once it is done: wait for an empty stream
             await _until_done(redis, sender)
             await _until_empty(redis, keys.OUTBOX_STREAM, what=lambda: str(sender.stats))
             queued = sender.stats.sent + sender.stats.failed
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     finally:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         await bot.session.close()
-    return _figures(len(raw), elapsed, latencies, queued)
+    return _figures(len(raw), elapsed, latencies, queued, cpu)
 
 
 async def _until_done(redis: Any, sender: Any, *, limit: float = 120.0) -> None:
@@ -229,9 +235,17 @@ async def _until_empty(redis: Any, stream: str, *, what: Callable[[], str],
         await asyncio.sleep(0.005)
 
 
-def _figures(count: int, elapsed: float, latencies: list[float], sent: int) -> dict[str, float]:
+def _cpu() -> float:
+    """Seconds of CPU this process has used (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _figures(count: int, elapsed: float, latencies: list[float], sent: int,
+             cpu: float) -> dict[str, float]:
     ordered = sorted(latencies)
     return {
+        "cpu_ms": 1000 * cpu / count,
         "updates_per_s": count / elapsed,
         "p50_ms": 1000 * ordered[len(ordered) // 2],
         "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
@@ -316,8 +330,8 @@ def run_pipeline_bench(*, updates: int = 3000, users: int = 600, in_flight: int 
     fake.start()
     try:
         url = port_out.get(timeout=60)
-        figures = asyncio.run(_bench(url, updates=updates, users=users, in_flight=in_flight,
-                                     rounds=rounds))
+        figures = _run(_bench(url, updates=updates, users=users, in_flight=in_flight,
+                              rounds=rounds))
     finally:
         fake.terminate()
         fake.join(10)
@@ -329,14 +343,25 @@ def run_pipeline_bench(*, updates: int = 3000, users: int = 600, in_flight: int 
         print(f"{updates} updates ({users} people, {in_flight} in flight), median of {rounds} "
               "rounds; fake Bot API in a child process")
         print(f"{'scenario':<10}{'updates/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'messages':>10}"
-              f"{'messages/s':>12}")
+              f"{'messages/s':>12}{'CPU ms/update':>15}")
         for name, row in figures.items():
             print(f"{name:<10}{row['updates_per_s']:>11.0f}{row['p50_ms']:>9.2f}"
                   f"{row['p99_ms']:>9.2f}{row['messages_sent']:>10.0f}"
-                  f"{row['messages_per_s']:>12.0f}")
+                  f"{row['messages_per_s']:>12.0f}{row['cpu_ms']:>15.2f}")
         print("handlers = the pipeline without the sender (replies left queued): its own share")
-        print(f"pipeline / echo throughput: {ratio:.0%} (goal: at least 50%)")
+        print(f"pipeline / echo throughput: {ratio:.0%} (goal: at least 50%); by CPU per "
+              f"update: {echo['cpu_ms'] / pipe['cpu_ms']:.0%}")
     return {**figures, "ratio": ratio}
+
+
+def _run(coro: Any) -> Any:
+    """On uvloop when installed, as ``hotline bot`` runs (hotline.services.run_async)."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,8 @@ def classify(method: str, answer: Answer) -> Delivery:
     if answer.ok:  # only a new message's id is kept (for /forget and delete-after)
         result = answer.result if method == "sendMessage" else None
         telegram_id = result.get("message_id") if isinstance(result, dict) else None
-        return Delivery("sent", telegram_id=telegram_id if isinstance(telegram_id, int) else None)
+        readable = isinstance(telegram_id, int) and not isinstance(telegram_id, bool)
+        return Delivery("sent", telegram_id=telegram_id if readable else None)
     status, description = answer.status, answer.description
     retry_after = answer.parameter("retry_after")
     if isinstance(retry_after, int | float) and not isinstance(retry_after, bool):
