@@ -17,7 +17,8 @@ from redis.exceptions import ResponseError
 from bot.lane import ScriptLane
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], #ARGV}"
-SLOW = "local t = redis.call('TIME') local s = tonumber(t[1]) while tonumber(redis.call('TIME')[1]) < s + 1 do end return 1"
+SLOW = ("local s = tonumber(redis.call('TIME')[1]) "
+        "while tonumber(redis.call('TIME')[1]) < s + 1 do end return 1")
 
 
 async def test_results_match_redis_py_and_arguments_keep_their_bytes(redis: Redis) -> None:
