@@ -24,6 +24,7 @@ from bot.handlers import (
     privacy,
     text,
 )
+from bot.middlewares.chain import MiddlewareChain
 from bot.middlewares.gate import GateMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.language import LanguageMiddleware
@@ -65,18 +66,20 @@ def build_dispatcher(
         sealer=text_sealer, chat_sealer=chat_sealer, settings=settings,
         store=store, outbox=outbox, turns=turns, desk=desk, queue=queue,
     )
-    dp.update.outer_middleware(IdentityMiddleware(pseudonymize))
-    dp.update.outer_middleware(GateMiddleware(store, turns))
-    dp.update.outer_middleware(LanguageMiddleware(nlu))
+    dp.update.outer_middleware(MiddlewareChain(
+        IdentityMiddleware(pseudonymize), GateMiddleware(store, turns), LanguageMiddleware(nlu)))
+    # Free text and menu taps — most updates — come right after the routers that must see
+    # everything first (errors, groups, a chat held by an advisor); commands are tried after
+    # them, which their filters allow: free text takes no command, buttons no message.
     dp.include_routers(
         errors.build(),
         groups.build(),
         handoff.build(),
+        text.build(),
+        buttons.build(),
         commands.build(),
         language.build(),
         privacy.build(),
-        buttons.build(),
-        text.build(),
         media.build(),
         fallback.build(),  # the catch-all, last
     )

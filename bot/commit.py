@@ -72,7 +72,7 @@ class TurnCommit:
     """The one-call commit; built once at start-up with the Redis client."""
 
     def __init__(self, redis: Redis) -> None:
-        self._script = ScriptLane.of(redis).register(_COMMIT)
+        self._script = ScriptLane.of(redis).register_batched(_COMMIT)
 
     async def __call__(
         self,

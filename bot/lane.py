@@ -20,6 +20,7 @@ redis-py's client does. Scripts are called by SHA and loaded on NOSCRIPT.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import weakref
 from collections.abc import Sequence
@@ -51,6 +52,10 @@ class ScriptLane:
 
     def register(self, lua: str) -> LaneScript:
         return LaneScript(self, lua)
+
+    def register_batched(self, lua: str) -> BatchedScript:
+        """``lua`` with its concurrent calls sent together (see :class:`BatchedScript`)."""
+        return BatchedScript(self, lua)
 
     async def evalsha(self, sha: str, lua: str, keys: Sequence[Arg],
                       args: Sequence[Arg]) -> Any:
@@ -105,3 +110,101 @@ class LaneScript:
 
 
 _LANES: weakref.WeakKeyDictionary[Any, ScriptLane] = weakref.WeakKeyDictionary()
+
+
+# The batch driver: ARGV[1] = n, then (key count, arg count) per call, then every call's
+# arguments; KEYS are every call's keys in order. Each call runs the original script as a
+# function of its own KEYS and ARGV, under pcall: a Lua error fails that call alone (its
+# writes before the error stay, as they would on their own). A nil result becomes false.
+_BATCH_DRIVER = """
+local n = tonumber(ARGV[1])
+local out = {}
+local kpos, apos = 0, 1 + 2 * n
+for i = 1, n do
+  local nk, na = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local keys, args = {}, {}
+  for j = 1, nk do keys[j] = KEYS[kpos + j] end
+  for j = 1, na do args[j] = ARGV[apos + j] end
+  kpos, apos = kpos + nk, apos + na
+  local ok, result = pcall(one, keys, args)
+  if not ok then
+    out[i] = {'__lane_error__', tostring(result)}
+  elseif result == nil then
+    out[i] = false
+  else
+    out[i] = {'__lane_ok__', result}
+  end
+end
+return out
+"""
+
+
+class BatchedScript:
+    """A hot script whose calls made in the same event-loop turn go to Redis as one.
+
+    Under load many updates (and many sends) are in flight at once; each used
+    to pay a round trip and ~190 µs of client CPU for its own Lua call. Calls
+    queued before the loop's next turn are sent together through a driver
+    that runs the unchanged script once per call, in order, inside one
+    EVALSHA — atomic as a whole, each call seeing the effects of the ones
+    before it exactly as if they had been sent one after another. A lone
+    call goes out as the plain script. The wait is one loop turn, not a
+    timer, so nothing is held back when the process is idle.
+    """
+
+    def __init__(self, lane: ScriptLane, lua: str) -> None:
+        self._single = LaneScript(lane, lua)
+        self._batch = LaneScript(lane, "local function one(KEYS, ARGV)\n" + lua
+                                 + "\nend\n" + _BATCH_DRIVER)
+        self._pending: list[tuple[Sequence[Arg], Sequence[Arg], asyncio.Future[Any]]] = []
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, *, keys: Sequence[Arg] = (), args: Sequence[Arg] = ()) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((keys, args, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._run(batch))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def _run(self, batch: list[tuple[Sequence[Arg], Sequence[Arg],
+                                          asyncio.Future[Any]]]) -> None:
+        try:
+            if len(batch) == 1:
+                keys, args, _ = batch[0]
+                results = [(b"__lane_ok__", await self._single(keys=keys, args=args))]
+            else:
+                counts: list[Arg] = [len(batch)]
+                all_keys: list[Arg] = []
+                all_args: list[Arg] = []
+                for keys, args, _ in batch:
+                    counts += [len(keys), len(args)]
+                    all_keys += keys
+                    all_args += args
+                results = await self._batch(keys=all_keys, args=[*counts, *all_args])
+        except Exception as error:  # the whole batch failed: every caller hears it
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        except BaseException:  # the loop is going away: so are the callers
+            for _, _, future in batch:
+                future.cancel()
+            raise
+        for (_, _, future), result in zip(batch, results, strict=True):
+            if future.done():  # its caller was cancelled; the call itself was made
+                continue
+            if result is None:
+                future.set_result(None)
+            elif result[0] == b"__lane_error__":
+                message = result[1]
+                future.set_exception(ResponseError(
+                    message.decode() if isinstance(message, bytes) else str(message)))
+            else:
+                future.set_result(result[1])

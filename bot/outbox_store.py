@@ -165,8 +165,8 @@ class SenderStore:
         self.limits = limits
         self.lock_ms = lock_ms
         lane = ScriptLane.of(redis)
-        self._turn = lane.register(_TURN)
-        self._finish = lane.register(_FINISH)
+        self._turn = lane.register_batched(_TURN)
+        self._finish = lane.register_batched(_FINISH)
         self._forget_chat = redis.register_script(_FORGET_CHAT)
         self._release = redis.register_script(_RELEASE)
         self._gate = redis.register_script(GATE_LUA)

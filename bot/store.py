@@ -74,7 +74,7 @@ class ConversationStore:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._intake = ScriptLane.of(redis).register(_INTAKE)
+        self._intake = ScriptLane.of(redis).register_batched(_INTAKE)
 
     async def intake(self, pseudonym: str, update_id: int | None, chat_id: int) -> Intake:
         keys_ = [keys.bot_seen(pseudonym), keys.bot_flood(pseudonym),

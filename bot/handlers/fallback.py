@@ -3,6 +3,7 @@
 A callback whose data parses as none of our factories (forged, from an old
 version of the bot, or truncated) goes to the engine as an action matching no
 button, so the person sees "please choose one of the options" where they are.
+A command no router knows ("/foo", "/start@otherbot") is read as free text.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from aiogram.types import CallbackQuery, Update
 
 from bot.conversation import Conversation
 from bot.handlers.common import acknowledge, working_copy
+from bot.handlers.filters import has_text
+from bot.handlers.text import free_text
 from bot.middlewares.identity import Person
 from bot.refs import forged
 from bot.turns import Turns
@@ -35,4 +38,5 @@ def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="fallback")
     router.callback_query.register(unknown_button)
+    router.message.register(free_text, has_text)
     return router

@@ -23,6 +23,12 @@ async def is_command(message: Message) -> bool:
     return (message.text or "").startswith("/")
 
 
+async def is_free_text(message: Message) -> bool:
+    """Text that is no command: most of what people send. Its router can then sit right
+    after the ones that must see everything first, so it is not tried last."""
+    return bool(message.text) and not message.text.startswith("/")
+
+
 async def has_no_text(message: Message) -> bool:
     """``~F.text``: media, stickers, contacts, service messages."""
     return not message.text

@@ -4,6 +4,10 @@ Telegram caps a message at 4,096 characters and the classifier reads a
 bounded prefix, so a wall of text costs no more than a long message; an
 emoji-only text has no words and is read as out of scope, which the engine
 answers with the menu. The text itself goes only into the sealed event.
+
+Commands are not taken here (this router comes before the command routers,
+bot/app.py); a command no router knows ("/foo") reaches the same handler
+through the catch-all (bot/handlers/fallback.py).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from aiogram.types import Message, Update
 
 from bot.conversation import Conversation
 from bot.handlers.common import working_copy
-from bot.handlers.filters import has_text
+from bot.handlers.filters import is_free_text
 from bot.middlewares.identity import Person
 from bot.turns import Turns
 from bot.understanding import Parsed, to_understanding
@@ -34,5 +38,5 @@ async def free_text(message: Message, event_update: Update, person: Person,
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="text")
-    router.message.register(free_text, has_text)
+    router.message.register(free_text, is_free_text)
     return router

@@ -12,9 +12,10 @@ import asyncio
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
-from bot.lane import ScriptLane
+from bot.lane import BatchedScript, ScriptLane
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], #ARGV}"
 SLOW = ("local s = tonumber(redis.call('TIME')[1]) "
@@ -88,3 +89,114 @@ async def test_closing_the_client_closes_the_lane(redis_url: str) -> None:
     assert connections and all(c.is_connected for c in connections)
     await client.aclose()
     assert not any(c.is_connected for c in connections)
+
+
+# ---------------------------------------------------------------- batched calls
+
+COUNTER = "return redis.call('INCR', KEYS[1])"
+PAIR = "return {ARGV[1], tonumber(ARGV[2]) * 2, redis.call('INCR', KEYS[1])}"
+
+
+async def test_concurrent_calls_go_as_one_batch_in_order(redis: Redis) -> None:
+    lane = ScriptLane.of(redis)
+    counter = lane.register_batched(COUNTER)
+    sent = 0
+    original = lane.evalsha
+
+    async def counting(*a, **k):  # type: ignore[no-untyped-def]
+        nonlocal sent
+        sent += 1
+        return await original(*a, **k)
+
+    lane.evalsha = counting  # type: ignore[method-assign]
+    results = await asyncio.gather(*(counter(keys=["hotline:test:n"]) for _ in range(20)))
+    assert results == list(range(1, 21))  # each saw the ones before it, in call order
+    assert sent == 1
+
+
+async def test_batched_results_equal_single_results(redis: Redis) -> None:
+    lane = ScriptLane.of(redis)
+    batched, single = lane.register_batched(PAIR), lane.register(PAIR)
+    many = await asyncio.gather(*(batched(keys=["hotline:test:p"], args=[f"x{i}", i])
+                                  for i in range(5)))
+    alone = await batched(keys=["hotline:test:p"], args=["y", 7])
+    plain = await single(keys=["hotline:test:p"], args=["z", 8])
+    assert many == [[f"x{i}".encode(), 2 * i, i + 1] for i in range(5)]
+    assert alone == [b"y", 14, 6] and plain == [b"z", 16, 7]
+
+
+async def test_lua_error_fails_only_its_own_call(redis: Redis) -> None:
+    lane = ScriptLane.of(redis)
+    counter = lane.register_batched(COUNTER)
+    await redis.set("hotline:test:text", "not a number")
+    outcomes = await asyncio.gather(
+        counter(keys=["hotline:test:a"]), counter(keys=["hotline:test:text"]),
+        counter(keys=["hotline:test:a"]), return_exceptions=True)
+    assert outcomes[0] == 1 and outcomes[2] == 2
+    assert isinstance(outcomes[1], ResponseError) and "not an integer" in str(outcomes[1])
+
+
+async def test_nil_and_false_results_are_none(redis: Redis) -> None:
+    lane = ScriptLane.of(redis)
+    nothing = lane.register_batched("if ARGV[1] == 'f' then return false end return nil")
+    assert await asyncio.gather(nothing(args=["n"]), nothing(args=["f"])) == [None, None]
+    assert await nothing(args=["n"]) is None
+
+
+async def test_cancelled_caller_does_not_cancel_the_others(redis: Redis) -> None:
+    lane = ScriptLane.of(redis)
+    counter = lane.register_batched(COUNTER)
+    calls = [asyncio.create_task(counter(keys=["hotline:test:c"])) for _ in range(3)]
+    calls[1].cancel()
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(outcomes[1], asyncio.CancelledError)
+    assert outcomes[0] == 1 and outcomes[2] in {2, 3}
+    assert int(await redis.get("hotline:test:c")) in {2, 3}
+
+
+async def test_connection_failure_reaches_every_caller_of_the_batch(redis_url: str) -> None:
+    client = Redis.from_url(redis_url.rsplit(":", 1)[0] + ":1")  # nothing listens on port 1
+    counter = ScriptLane.of(client).register_batched(COUNTER)
+    try:
+        outcomes = await asyncio.gather(*(counter(keys=["k"]) for _ in range(3)),
+                                        return_exceptions=True)
+        assert all(isinstance(o, RedisConnectionError) for o in outcomes)
+    finally:
+        await client.aclose()
+
+
+async def test_many_people_at_once_each_get_their_own_answer(
+        bot_env, redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real gate, commit, turn and finish scripts, batched under concurrency: 60 people
+    write at once (and twice more), the sender runs, and each chat receives exactly the
+    replies queued for it, in order, once."""
+    from handoff import keys
+    from tests.fakes import make_message_update
+    from tests.fakes.sender_harness import eventually, running_sender
+
+    api = bot_env.api
+    api.global_rate = api.per_chat_rate = None  # this test is about batching, not pacing
+    sizes: list[int] = []
+    run = BatchedScript._run
+
+    async def recording(self: BatchedScript, batch: list) -> None:  # type: ignore[type-arg]
+        sizes.append(len(batch))
+        await run(self, batch)
+
+    monkeypatch.setattr(BatchedScript, "_run", recording)
+
+    people = [50_000 + i for i in range(60)]
+    for round_ in range(3):
+        await asyncio.gather(*(
+            bot_env.feed(make_message_update(bot_env.next_id(), chat,
+                                             "как уехать из России?" if round_ else "/start"))
+            for chat in people))
+    queued = await bot_env.outbox()
+    assert {r.chat_id for r in queued} == set(people)
+    expected = {chat: [r.text for r in queued if r.chat_id == chat] for chat in people}
+    assert all(len(texts) >= 3 for texts in expected.values())
+    async with running_sender(bot_env.bot, redis):
+        await eventually(lambda: sum(len(api.texts(c)) for c in people) >= len(queued))
+    assert {chat: api.texts(chat) for chat in people} == expected
+    assert await redis.xlen(keys.OUTBOX_STREAM) == 0  # each entry deleted once sent
+    assert max(sizes) >= 10  # the scripts did run batched
