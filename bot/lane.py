@@ -128,6 +128,7 @@ for i = 1, n do
   kpos, apos = kpos + nk, apos + na
   local ok, result = pcall(one, keys, args)
   if not ok then
+    if type(result) == 'table' and result.err then result = result.err end
     out[i] = {'__lane_error__', tostring(result)}
   elseif result == nil then
     out[i] = false

@@ -51,7 +51,9 @@ class OutboxReader:
             stop_if_cancelled()
             await self.room.wait()
             try:
-                await self._read(">")
+                found = await self._read(">")
+                if found and len(found) < self.config.batch and self.config.linger > 0:
+                    await asyncio.sleep(self.config.linger)
             except RedisError as error:
                 stop_if_cancelled()
                 if isinstance(error, ResponseError) and "NOGROUP" in str(error):

@@ -21,6 +21,10 @@ class SenderConfig:
     #: XREADGROUP COUNT and BLOCK.
     batch: int = 100
     block_ms: int = 1000
+    #: After a read that found fewer than ``batch`` entries, wait this long before the next:
+    #: under load the next read then takes several entries (and their Redis calls go out
+    #: batched) instead of one each. The first message after a quiet spell is read at once.
+    linger: float = 0.002
     #: Entries read and not yet finished, at most: the rest waits in Redis.
     max_held: int = 2000
     #: An entry idle this long belongs to a dead consumer and is reclaimed.

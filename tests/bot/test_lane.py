@@ -18,8 +18,10 @@ from redis.exceptions import ResponseError
 from bot.lane import BatchedScript, ScriptLane
 
 ECHO = "return {KEYS[1], ARGV[1], ARGV[2], #ARGV}"
-SLOW = ("local s = tonumber(redis.call('TIME')[1]) "
-        "while tonumber(redis.call('TIME')[1]) < s + 1 do end return 1")
+#: Busy for 0.6 s (TIME's seconds and microseconds), then answers 1.
+SLOW = ("local function now() local t = redis.call('TIME') "
+        "return tonumber(t[1]) + tonumber(t[2]) / 1e6 end "
+        "local s = now() while now() < s + 0.6 do end return 1")
 
 
 async def test_results_match_redis_py_and_arguments_keep_their_bytes(redis: Redis) -> None:

@@ -215,9 +215,9 @@ async def test_silent_server_times_out_and_its_connection_is_dropped(serve) -> N
 
     server, http = await serve(handler)
     http._timeout = 0.2
-    with pytest.raises(NetworkFailure):
+    with pytest.raises(NetworkFailure, match="no answer within"):
         await http.call("sendMessage", {"chat_id": 1, "text": "a"})
-    assert http._idle == []
+    assert http._idle == [] and http._busy == {}
 
 
 async def test_cancelled_call_never_leaves_its_connection_for_reuse(serve) -> None:
