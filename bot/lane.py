@@ -59,31 +59,39 @@ class ScriptLane:
 
     async def evalsha(self, sha: str, lua: str, keys: Sequence[Arg],
                       args: Sequence[Arg]) -> Any:
+        return await self._send(pack_command(("EVALSHA", sha, len(keys), *keys, *args)), lua)
+
+    async def execute(self, *args: Arg) -> Any:
+        """Any command, its reply as hiredis parsed it (no redis-py response callback)."""
+        return await self._send(pack_command(args), None)
+
+    async def _send(self, command: bytes, lua: str | None) -> Any:
         reused = bool(self._idle)
         try:
-            return await self._call(sha, lua, keys, args)
+            return await self._call(command, lua)
         except (RedisConnectionError, ConnectionError):
             if not reused:
                 raise
-            return await self._call(sha, lua, keys, args)  # the server had closed it
+            return await self._call(command, lua)  # the server had closed it
 
-    async def _call(self, sha: str, lua: str, keys: Sequence[Arg], args: Sequence[Arg]) -> Any:
+    async def _call(self, command: bytes, lua: str | None) -> Any:
         # The pool's sync half: a connection it counts as in use (and closes with the client).
         connection = self._idle.pop() if self._idle else self._pool.get_available_connection()
         try:
             if not connection.is_connected:
                 await connection.connect()
             try:
-                command = pack_command(("EVALSHA", sha, len(keys), *keys, *args))
                 await connection.send_packed_command(command, check_health=False)
                 result = await connection.read_response()
             except NoScriptError:  # a restarted or flushed server: load, then once more
+                if lua is None:
+                    raise
                 await connection.send_command("SCRIPT", "LOAD", lua)
                 await connection.read_response()
                 await connection.send_packed_command(command, check_health=False)
                 result = await connection.read_response()
         except ResponseError:
-            self._idle.append(connection)  # the script failed; the connection is fine
+            self._idle.append(connection)  # the command failed; the connection is fine
             raise
         except BaseException:
             # State unknown (an error on the wire, cancelled mid-call): closed, and

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from bot.lane import ScriptLane
 from bot.sender_config import SenderConfig, SenderStats
 from handoff.outbox import OUTBOX_GROUP, OUTBOX_STREAM, Outbox
 
@@ -33,6 +34,7 @@ class OutboxReader:
     def __init__(self, redis: Redis, config: SenderConfig, consumer: str, *, accept: Accept,
                  held: set[str], stats: SenderStats) -> None:
         self.redis = redis
+        self._lane = ScriptLane.of(redis)
         self.config = config
         self.consumer = consumer
         self._accept = accept
@@ -67,15 +69,21 @@ class OutboxReader:
         if room <= 0:
             self.room.clear()
             return []
-        response = await self.redis.xreadgroup(
-            OUTBOX_GROUP, self.consumer, {OUTBOX_STREAM: start},
-            count=min(self.config.batch, room),
-            block=self.config.block_ms if start == ">" else None,
-        )
+        command: list[str | int] = ["XREADGROUP", "GROUP", OUTBOX_GROUP, self.consumer,
+                                    "COUNT", min(self.config.batch, room)]
+        if start == ">":
+            command += ["BLOCK", self.config.block_ms]
+        # Through the lane: hiredis's plain lists, without redis-py's Python reshaping of
+        # every entry (~9 % of the sender's CPU).
+        response = await self._lane.execute(*command, "STREAMS", OUTBOX_STREAM, start)
+        # A map under RESP3 (redis-py's default since 8), a list of pairs under RESP2.
         streams = response.items() if isinstance(response, dict) else (response or [])
         entries = [entry for _stream, found in streams for entry in found]
         for stream_id, fields in entries:
-            self._take(stream_id, fields)
+            if fields is None:  # deleted after it was read (our own pending list, at start)
+                await self.redis.xack(OUTBOX_STREAM, OUTBOX_GROUP, stream_id)
+                continue
+            self._take(stream_id, dict(zip(fields[::2], fields[1::2], strict=True)))
         return entries
 
     async def _recover(self) -> None:
