@@ -116,9 +116,7 @@ def build_payload(message: OutgoingMessage) -> dict[str, Any]:
         if message.disable_notification:
             args["disable_notification"] = True
     if method == "deleteMessages":
-        if not message.message_ids:
-            raise ValueError("deleteMessages needs message_ids")
-        args["message_ids"] = message.message_ids
+        args["message_ids"] = message.message_ids  # OutgoingMessage requires them
     return args
 
 
@@ -162,16 +160,12 @@ async def deliver(http: TelegramHttp, message: OutgoingMessage, store: SenderSto
             return Delivery("sent")
         if message.method == "deleteRecent":
             return await _delete_recent(http, message.chat_id, store)
-        payload = build_payload(message)
+        answer = await http.call(message.method, build_payload(message))
     except ValidationError as error:
         where = "; ".join(".".join(map(str, e["loc"])) + ": " + e["type"] for e in error.errors())
         return Delivery("permanent", reason="invalid", error=where)
     except ValueError as error:
         return Delivery("permanent", reason="invalid", error=str(error))
-    except NetworkFailure as error:
-        return Delivery("transient", reason="network", error=str(error))
-    try:
-        answer = await http.call(message.method, payload)
     except NetworkFailure as error:
         return Delivery("transient", reason="network", error=str(error))
     result = classify(message.method, answer)

@@ -1,21 +1,22 @@
-"""Connections of their own for the Lua calls every update and every message make.
+"""Connections of their own for the Redis calls every update and every message make.
 
 Each update costs two Lua calls (the gate's intake, the turn's commit) and
-each outgoing message two more (the sender's turn and finish). Through
-redis-py 8's client a call costs ~300 µs of CPU, ~40 % of it the pool's
-per-command bookkeeping (connection checks through the retry wrapper,
-observability counters) rather than the call itself; on connections held
-here it costs ~190 µs (bench/bot_pipeline.py measures the whole path).
+each outgoing message two more (the sender's turn and finish) plus its share
+of an outbox read. Through redis-py 8's client a call costs ~300 µs of CPU,
+~40 % of it the pool's per-command bookkeeping (connection checks through the
+retry wrapper, observability counters) rather than the call itself; on
+connections held here, with commands packed by hiredis, it costs ~190 µs
+(bench/bot_pipeline.py measures the whole path). :class:`BatchedScript`
+then sends the calls made in one loop turn as one.
 
 The connections are redis-py's own (same URL, database, password, TLS,
-parser), taken once from the client's pool and kept: the pool counts them
-as in use, so closing the client closes them too; only the per-call pool
-dance is skipped. A connection whose state is unknown — an error on the
-wire, a cancellation mid-call — is dropped, never reused; a Lua error
-(``ResponseError``) leaves it usable. Commands are packed by hiredis (C) rather than
-redis-py's Python packer, which cost half of a commit call's client time. A call that finds its idle
-connection closed by the server is retried once on a fresh one, as
-redis-py's client does. Scripts are called by SHA and loaded on NOSCRIPT.
+parser), taken from the client's pool and kept: the pool counts them as in
+use, so closing the client closes them too. A connection whose state is
+unknown — an error on the wire, a cancellation mid-call — is disconnected
+and reconnects on its next use; a command error (``ResponseError``) leaves
+it as it is. A call that finds its idle connection closed by the server is
+retried once, as redis-py's client does. Scripts are called by SHA and
+loaded on NOSCRIPT.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ class ScriptLane:
     """Connections for hot Lua scripts, as many as were ever busy at once; one per client."""
 
     def __init__(self, redis: Redis) -> None:
-        self._pool = redis.connection_pool
+        # Weakly: the lane is the pool's value in _LANES, and a strong reference back would
+        # keep every pool (and its lane) alive for good.
+        self._pool = weakref.ref(redis.connection_pool)
         self._idle: list[AbstractConnection] = []
 
     @classmethod
@@ -76,7 +79,12 @@ class ScriptLane:
 
     async def _call(self, command: bytes, lua: str | None) -> Any:
         # The pool's sync half: a connection it counts as in use (and closes with the client).
-        connection = self._idle.pop() if self._idle else self._pool.get_available_connection()
+        if self._idle:
+            connection = self._idle.pop()
+        elif (pool := self._pool()) is not None:
+            connection = pool.get_available_connection()
+        else:
+            raise RedisConnectionError("the Redis client of this lane is gone")
         try:
             if not connection.is_connected:
                 await connection.connect()

@@ -64,7 +64,6 @@ class Sender:
 
     def __init__(self, bot: Bot, redis: Redis, config: SenderConfig | None = None, *,
                  consumer: str | None = None) -> None:
-        self.bot = bot
         #: Sends go out as plain JSON (bot/telegram_http.py), to the Bot's server with its token.
         self.http = TelegramHttp.for_bot(bot)
         self.redis = redis

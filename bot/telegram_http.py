@@ -108,6 +108,7 @@ class TelegramHttp:
             raise ValueError("the Bot API server must be an http(s) URL")
         self._host = probe.hostname
         self._tls = probe.scheme == "https"
+        self._ssl = ssl.create_default_context() if self._tls else None
         self._port = probe.port or (443 if self._tls else 80)
         self._authority = probe.netloc.rpartition("@")[2]
 
@@ -130,8 +131,8 @@ class TelegramHttp:
             self._watch(connection)
             connection.writer.write(head + body)
             status, content, keep = await _read_answer(connection.reader)
-        except (OSError, TimeoutError, EOFError, ValueError, asyncio.LimitOverrunError,
-                asyncio.IncompleteReadError) as error:
+        except (OSError, TimeoutError, EOFError, ValueError,  # EOFError: IncompleteReadError
+                asyncio.LimitOverrunError) as error:
             if connection is not None:
                 connection.close()
                 if connection.timed_out:
@@ -199,10 +200,9 @@ class TelegramHttp:
                 connection.close()
                 continue
             return connection
-        context = ssl.create_default_context() if self._tls else None
         async with asyncio.timeout(self._timeout):  # a new connection now and then: a timer is fine
             reader, writer = await asyncio.open_connection(
-                self._host, self._port, ssl=context,
+                self._host, self._port, ssl=self._ssl,
                 server_hostname=self._host if self._tls else None)
         return _Connection(reader, writer)
 

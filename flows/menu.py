@@ -8,10 +8,10 @@ nobody should have to type to reach a human.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from flows.outcome import Action, ActionKind, Button, Reply
-from flows.render import Renderer, replies
+from flows.render import Renderer, kept, replies
 from flows.schema import Flow, Lang
 
 
@@ -24,7 +24,7 @@ class Menu:
         self._render = renderer
         self._lists_human = any(f.id == human_flow for f in self._entries)
         #: The menu per (language, back, text): built once, it is the commonest reply.
-        self._replies: dict[tuple[Lang, bool, str], tuple[Reply, ...]] = {}
+        self._replies: dict[Hashable, tuple[Reply, ...]] = {}
 
     @property
     def flow_ids(self) -> list[str]:
@@ -38,11 +38,8 @@ class Menu:
 
     def reply(self, lang: Lang, *, back: bool, text_key: str = "menu_prompt") -> list[Reply]:
         """The menu under the UI string ``text_key`` (the menu prompt, or "not understood")."""
-        built = self._replies.get((lang, back, text_key))
-        if built is None:
-            built = self._replies[(lang, back, text_key)] = tuple(
-                self._build(lang, back=back, text_key=text_key))
-        return list(built)
+        return kept(self._replies, (lang, back, text_key),
+                    lambda: self._build(lang, back=back, text_key=text_key))
 
     def _build(self, lang: Lang, *, back: bool, text_key: str) -> list[Reply]:
         buttons = [self.flow_button(f, lang) for f in self._entries]

@@ -12,12 +12,12 @@ instead of hanging it, and so does a target that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from flows.menu import Menu
 from flows.outcome import Action, ActionKind, Button, HandoffRequest, Position, Reply
-from flows.render import Renderer, replies
+from flows.render import Renderer, kept, replies
 from flows.schema import (
     ChoiceStep,
     ConditionStep,
@@ -55,12 +55,11 @@ class Walker:
         self._flows = flows
         self._render = renderer
         self._menu = menu
-        #: A choice's buttons per (flow, step, language): a pack never changes, so they are
-        #: built once (pydantic models, ~5 % of an update's CPU when rebuilt every turn).
-        self._options: dict[tuple[str, str, Lang], tuple[Button, ...]] = {}
-        #: What a step shows, per (step, language, back): the same reasoning. Keyed by the
-        #: step object's id, which lives as long as this walker's pack.
-        self._shown: dict[tuple[int, Lang, bool], tuple[Reply, ...]] = {}
+        #: Built once (flows/render.py :func:`kept`): a choice's buttons per (flow, step,
+        #: language), and what a step shows per (step, language, back) — keyed by the step
+        #: object's id, which lives as long as this walker's pack.
+        self._options: dict[Hashable, tuple[Button, ...]] = {}
+        self._shown: dict[Hashable, tuple[Reply, ...]] = {}
 
     def step(self, position: Position | None) -> Step | None:
         """The step at ``position``, or None when it does not exist (any more)."""
@@ -76,30 +75,22 @@ class Walker:
         self, position: Position, step: WaitingStep, lang: Lang, *, back: bool,
     ) -> list[Reply]:
         """A waiting step as shown: its text, its options, the navigation buttons."""
-        shown = self._shown.get((id(step), lang, back))
-        if shown is None:
+        def build() -> list[Reply]:
             buttons: list[Button] = []
             if isinstance(step, ChoiceStep):
                 buttons = self.option_buttons(position, step, lang)
             buttons += self._render.nav(lang, back=back)
-            shown = self._shown[(id(step), lang, back)] = tuple(
-                replies(self._render.step_text(step, lang), buttons,
-                        protect=step.protect_content))
-        return list(shown)
+            return replies(self._render.step_text(step, lang), buttons,
+                           protect=step.protect_content)
+
+        return kept(self._shown, (id(step), lang, back), build)
 
     def option_buttons(self, position: Position, step: ChoiceStep, lang: Lang) -> list[Button]:
-        key = (position.flow, position.step, lang)
-        built = self._options.get(key)
-        if built is None:
-            built = self._options[key] = tuple(
-                Button(
-                    label=self._render.text(option.label, lang) or str(i + 1),
-                    action=Action(kind=ActionKind.option, flow=position.flow,
-                                  step=position.step, index=i),
-                )
-                for i, option in enumerate(step.options)
-            )
-        return list(built)
+        return kept(self._options, (position.flow, position.step, lang), lambda: (
+            Button(label=self._render.text(option.label, lang) or str(i + 1),
+                   action=Action(kind=ActionKind.option, flow=position.flow,
+                                 step=position.step, index=i))
+            for i, option in enumerate(step.options)))
 
     def next_button(self, position: Position, lang: Lang) -> Button:
         action = Action(kind=ActionKind.next, flow=position.flow, step=position.step)
@@ -152,14 +143,13 @@ class Walker:
 
     def _say(self, step: MessageStep | EndStep, lang: Lang) -> list[Reply]:
         """A message or closing text; a factual one offers a person right under it."""
-        shown = self._shown.get((id(step), lang, False))
-        if shown is None:
+        def build() -> list[Reply]:
             human = step.factual or bool(step.sources) or step.as_of is not None
             buttons = self._render.nav(lang, back=False, menu=False) if human else []
-            shown = self._shown[(id(step), lang, False)] = tuple(
-                replies(self._render.step_text(step, lang), buttons,
-                        protect=step.protect_content))
-        return list(shown)
+            return replies(self._render.step_text(step, lang), buttons,
+                           protect=step.protect_content)
+
+        return kept(self._shown, (id(step), lang, False), build)
 
     def _handoff(
         self, done: Walk, here: Position, step: HandoffStep, lang: Lang, intent: str | None,
