@@ -23,7 +23,8 @@ for the pipeline it ends once the replies are queued. Rounds alternate
 echo/pipeline so background noise falls on both. It never fails for being
 slow: it prints figures and the machine.
 
-Everything runs on uvloop, as ``hotline bot`` does (hotline/services.py), and
+Everything runs on uvloop, with the garbage collector settled after start-up
+(hotline/heap.py), as ``hotline bot`` does (hotline/services.py), and
 each row also gives the CPU this process spent per update (user + system,
 from getrusage): on a loaded machine throughput wobbles, CPU per update much
 less, and it says what an update costs the process.
@@ -296,6 +297,7 @@ def _menu_buttons(pack: Any) -> list[str]:
 
 async def _bench(url: str, *, updates: int, users: int, in_flight: int,
                  rounds: int) -> dict[str, Any]:
+    from hotline import heap
     from nlu.parser import NluParser
 
     nlu = NluParser.load_or_train(ROOT / "nlu" / "data",
@@ -303,6 +305,8 @@ async def _bench(url: str, *, updates: int, users: int, in_flight: int,
     pack = _pack()
     raw = _updates(updates, users, _menu_buttons(pack))
     redis = await _empty_redis()
+    if not os.environ.get("NO_SETTLE"):
+        heap.settle()  # as `hotline bot` does once its classifier is loaded (hotline/heap.py)
     scenarios: dict[str, Callable[[], Awaitable[dict[str, float]]]] = {
         "echo": lambda: _echo_round(url, raw, in_flight),
         "pipeline": lambda: _pipeline_round(url, raw, in_flight, redis, nlu, pack),

@@ -26,8 +26,7 @@ from handoff.outbox import (
     ENQUEUED_TTL,
     OUTBOX_STREAM,
     REMEMBER_LUA,
-    OutgoingMessage,
-    enqueue_args,
+    Ready,
     enqueue_keys,
     remember_args,
     remember_keys,
@@ -79,7 +78,7 @@ class TurnCommit:
         *,
         pseudonym: str,
         chat_id: int,
-        outgoing: Sequence[OutgoingMessage],
+        outgoing: Sequence[Ready],
         events: Sequence[ConversationEvent] = (),
         record: bytes | None = None,
         record_ttl: int = 0,
@@ -107,7 +106,7 @@ class TurnCommit:
         args += [event.fields()[EVENT_FIELD] for event in events]
         for message in outgoing:  # the outbox's own keys and arguments, minus shared ones
             keys_ += enqueue_keys(message)[1:]
-            args += enqueue_args(message)[:3]
+            args += [message.id, message.chat_id, message.data]
         result = await self._script(keys=keys_, args=args)
         stream_id = result[0] if result else ""
         stream_id = stream_id.decode() if isinstance(stream_id, bytes) else str(stream_id)

@@ -10,7 +10,7 @@ Pure: no I/O, so both channels commit a turn's writes in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -19,7 +19,8 @@ from bot.engines import Current
 from bot.texts import AUTODELETE_HOURS, LANGUAGE_NAMES, T, text
 from bot.tickets import HandoffTicket
 from flows.outcome import Action, HandoffRequest, Input, Outcome, Reply
-from flows.schema import Lang, Priority
+from flows.schema import TELEGRAM_TEXT_LIMIT, Lang, Priority
+from flows.texts import text_length
 
 #: The intent whose flow is a language question: the bot adds the language buttons.
 LANGUAGE_INTENT = "change_language"
@@ -60,8 +61,44 @@ class Turn:
 
 
 def from_reply(reply: Reply) -> Message:
+    """The engine's reply as a message; kept per reply, as the engine keeps its replies
+    (flows/render.py ``kept``): the same few are shown endlessly."""
+    known = _FROM_REPLY.get(id(reply))
+    if known is not None and known[0] is reply:
+        return known[1]
     buttons = tuple(BotButton(label=b.label, action=b.action) for b in reply.buttons)
-    return Message(text=reply.text, buttons=buttons, protect=reply.protect_content)
+    message = Message(text=reply.text, buttons=buttons, protect=reply.protect_content)
+    if len(_FROM_REPLY) >= 4096:
+        _FROM_REPLY.clear()
+    _FROM_REPLY[id(reply)] = (reply, message)  # the reply itself is held: its id stays its own
+    return message
+
+
+_FROM_REPLY: dict[int, tuple[Reply, Message]] = {}
+
+
+def coalesce(messages: Iterable[Message]) -> list[Message]:
+    """A turn's messages as few bubbles as fit: one without buttons joins the next.
+
+    A greeting before the menu, the handoff note before the flow's words,
+    "sorry" before the question asked again: each pair reads as one answer,
+    and as two messages it buzzed a phone twice (one that may be watched),
+    spent two of Telegram's ~30 messages/s while everyone writes at once, and
+    left two messages for auto-delete and /forget to remove. A message with
+    buttons ends a bubble (its buttons belong under its own text), a joined
+    text stays within Telegram's limit, and the bubble is protected when
+    either part was.
+    """
+    out: list[Message] = []
+    for message in messages:
+        last = out[-1] if out else None
+        if last is not None and not last.buttons:
+            joined = last.text + "\n\n" + message.text
+            if text_length(joined) <= TELEGRAM_TEXT_LIMIT:
+                out[-1] = Message(joined, message.buttons, last.protect or message.protect)
+                continue
+        out.append(message)
+    return out
 
 
 def notice(key: T, lang: Lang, **fields: object) -> Message:

@@ -13,11 +13,11 @@ leaves either the entry pending or everything recorded.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 from redis.asyncio import Redis
 
 from bot.lane import ScriptLane
@@ -263,7 +263,7 @@ def parse_entry(stream_id: str, fields: dict[str, str]) -> Entry:
     try:
         chat_id = int(fields["chat"])
         seq = int(fields.get("seq", "0"))
-        payload = json.loads(fields["data"])
+        payload = from_json(fields["data"])
         if not isinstance(payload, dict):
             raise ValueError("data is not a JSON object")
         payload.update(id=fields["id"], chat_id=chat_id)

@@ -16,7 +16,7 @@ from redis.asyncio.client import Pipeline
 from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, HandoffCb, LanguageCb
 from bot.dialogue import BotButton, Message
 from bot.refs import Refs
-from handoff.outbox import Outbox, OutgoingMessage
+from handoff.outbox import Outbox, OutgoingMessage, Ready, entry_data
 
 
 def callback_data(button: BotButton, refs: Refs | None) -> str:
@@ -62,6 +62,30 @@ def render(
         disable_link_preview=True,
         delete_after=delete_after or None,
     )
+
+
+def ready(
+    chat_id: int, message: Message, refs: Refs | None, *, id: str, delete_after: int = 0,
+) -> Ready:
+    """``message`` as :func:`render` makes it, ready for a turn's enqueue.
+
+    The bot says the same menus and steps again and again: each distinct
+    message is validated and dumped once (:func:`_entry_data`), then queued
+    with its own id and chat. Turn ids are made by bot/turns.py in the
+    outbox's id alphabet, so only the message part needs the check.
+    """
+    key = (message, delete_after)
+    data = _DATA.get(key)
+    if data is None:
+        data = entry_data(render(chat_id, message, refs, id=id, delete_after=delete_after))
+        if len(_DATA) >= 2048:
+            _DATA.clear()
+        _DATA[key] = data
+    return Ready(id, chat_id, data)
+
+
+#: A message's entry JSON by (message, delete_after): what :func:`ready` checked once.
+_DATA: dict[tuple[Message, int], str] = {}
 
 
 async def add_outgoing(pipe: Pipeline, outbox: Outbox, messages: Sequence[OutgoingMessage]) -> None:

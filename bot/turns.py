@@ -18,10 +18,10 @@ from redis.asyncio import Redis
 
 from bot.commit import Remembered, TurnCommit
 from bot.conversation import CONVERSATION_TTL, Conversation
-from bot.dialogue import Message, Turn, engine_turn
+from bot.dialogue import Message, Turn, coalesce, engine_turn
 from bot.engines import EngineHolder
 from bot.middlewares.identity import Person
-from bot.outgoing import render
+from bot.outgoing import ready
 from bot.queueing import QueueDesk
 from bot.store import ConversationStore
 from bot.tickets import FIELD as TICKET_FIELD
@@ -65,7 +65,7 @@ class Turns:
         turn = engine_turn(current, conversation, inp, pseudonym=person.pseudonym,
                            channel="telegram", sealed_chat=None, now=dt.datetime.now(dt.UTC),
                            closed_note=closed)
-        turn.messages[:0] = before
+        turn.messages = coalesce([*before, *turn.messages])
         if turn.ticket is not None:
             sealed = self._chat_sealer.seal(str(person.chat_id), context=person.pseudonym)
             turn.ticket = turn.ticket.model_copy(update={"chat": sealed})
@@ -100,7 +100,7 @@ class Turns:
         delete_after = context.delete_after if context is not None else 0
         refs = self.engines.current.refs
         base = f"tg:{person.pseudonym[:12]}:{update_id}"
-        outgoing = [render(person.chat_id, m, refs, id=f"{base}:{i}", delete_after=delete_after)
+        outgoing = [ready(person.chat_id, m, refs, id=f"{base}:{i}", delete_after=delete_after)
                     for i, m in enumerate(messages)]
         remembered = None
         if message_id is not None:

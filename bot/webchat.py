@@ -56,7 +56,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.callbacks import SurveyCb
 from bot.conversation import Conversation
-from bot.dialogue import BotButton, Message, engine_turn, forget_question, language_picker, notice
+from bot.dialogue import (
+    BotButton,
+    Message,
+    coalesce,
+    engine_turn,
+    forget_question,
+    language_picker,
+    notice,
+)
 from bot.engines import EngineHolder
 from bot.erasure import erase_handoff
 from bot.queueing import QueueDesk
@@ -318,7 +326,7 @@ class WebChat:
         turn = engine_turn(self.engines.current, base, inp, pseudonym=tab.pseudonym,
                            channel=CHANNEL, sealed_chat=None, now=dt.datetime.now(dt.UTC),
                            closed_note=self.desk.closed_note)
-        messages = [*before, *turn.messages]
+        messages = coalesce([*before, *turn.messages])
         async with self.redis.pipeline(transaction=True) as pipe:
             if turn.ticket is not None:
                 pipe.xadd(keys.HANDOFF_STREAM, turn.ticket.fields())  # type: ignore[arg-type]

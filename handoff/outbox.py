@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Self
 
@@ -275,7 +276,30 @@ def remember_args(chat_id: int, message_id: int, delete_after: int | None) -> li
             due_member(chat_id, message_id)]
 
 
-def enqueue_keys(message: OutgoingMessage) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """An outgoing message as the enqueue script takes it: its id, its chat and the entry's JSON.
+
+    A producer that sends the same few texts again and again (the bot's menus
+    and steps) validates and dumps each one once and queues ``Ready`` copies
+    with fresh ids (``bot/outgoing.py``).
+    """
+
+    id: str
+    chat_id: int
+    data: str
+
+    @classmethod
+    def of(cls, message: OutgoingMessage) -> Ready:
+        return cls(message.id, message.chat_id, entry_data(message))
+
+
+def entry_data(message: OutgoingMessage) -> str:
+    """The stream entry's ``data``: the message without what the entry carries apart."""
+    return message.model_dump_json(exclude_defaults=True, exclude={"id", "chat_id"})
+
+
+def enqueue_keys(message: OutgoingMessage | Ready) -> list[str]:
     """Keys of :data:`ENQUEUE_LUA`'s ``enqueue``, in order."""
     return [OUTBOX_STREAM, keys.outbox_enqueued(message.id), keys.outbox_chat(message.chat_id),
             keys.outbox_blocked(message.chat_id)]
@@ -283,8 +307,8 @@ def enqueue_keys(message: OutgoingMessage) -> list[str]:
 
 def enqueue_args(message: OutgoingMessage) -> list[str | int]:
     """Arguments of :data:`ENQUEUE_LUA`'s ``enqueue`` after its keys."""
-    data = message.model_dump_json(exclude_defaults=True, exclude={"id", "chat_id"})
-    return [message.id, message.chat_id, data, ENQUEUED_TTL * 1000, CHAT_STATE_TTL * 1000]
+    return [message.id, message.chat_id, entry_data(message), ENQUEUED_TTL * 1000,
+            CHAT_STATE_TTL * 1000]
 
 
 

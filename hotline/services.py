@@ -19,6 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from hotline import heap
 from hotline.paths import NLU_DATA
 from hotline.runtime import configure_logging, resolved
 from hotline.settings import ActionsSettings, ApiSettings, BotSettings, CommonSettings
@@ -250,6 +251,7 @@ def run_bot(*, webhook: bool, host: str, port: int) -> int:
             beat = asyncio.create_task(_heartbeat(settings.data_dir / HEARTBEAT_FILE))
             try:
                 nlu = await asyncio.to_thread(load_nlu, settings.data_dir)
+                heap.settle()  # start-up's objects built: see hotline/heap.py
                 await serve_bot(settings, redis=redis, nlu=nlu, webhook=webhook, host=host,
                                 port=port)
             finally:

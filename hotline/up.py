@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hotline import heap
 from hotline.paths import DEFAULT_CONTENT
 from hotline.runtime import configure_logging, resolved
 from hotline.services import Stores, load_nlu, make_server, stores
@@ -89,6 +90,7 @@ async def run_up(*, host: str, port: int, with_bot: bool) -> int:
             admin_token = await prepare_database(st)
             token = await service_token(st, settings.data_dir)
             nlu = await asyncio.to_thread(load_nlu, settings.data_dir)
+            heap.settle()  # start-up's objects built: see hotline/heap.py
             bot_settings = _bot_settings(settings, token, port)
             source = await _bundle_source(bot_settings, st)
             app = compose_app(settings, bot_settings, st, nlu=nlu, source=source)

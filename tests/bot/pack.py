@@ -91,3 +91,18 @@ def make_pack(marker: str = "") -> Pack:
     if marker:
         doc["flows"][0]["steps"]["hello"]["text"] = t(f"greet/hello {marker}")
     return Pack.model_validate(doc)
+
+
+#: The flows the main menu lists, in ``menu_order``.
+MENU_TITLES = ("leave", "summons", "protection", "privacy", "talk_to_human")
+
+
+def menu_labels(lang: str, *, back: bool = False) -> list[str]:
+    """The labels of the main menu's buttons in ``lang`` (and "back" when there is history)."""
+    return [f"[t {title} {lang}]" for title in MENU_TITLES] + ([f"[ui back {lang}]"] if back
+                                                                else [])
+
+
+def after(first: str, lang: str) -> str:
+    """``first`` as one bubble with the menu prompt that follows it (bot.dialogue.coalesce)."""
+    return f"{first}\n\n[ui menu_prompt {lang}]"

@@ -30,7 +30,7 @@ from bot.ratelimit import RateLimits
 from bot.tickets import FIELD as TICKET_FIELD
 from handoff import keys
 from handoff.events import ConversationEvent, EventType
-from handoff.outbox import OUTBOX_STREAM, Outbox, OutgoingMessage
+from handoff.outbox import OUTBOX_STREAM, Outbox, OutgoingMessage, Ready
 
 CHAT = 4242
 WHO = "p" * 43
@@ -45,12 +45,17 @@ def _message(n: int, **extra: Any) -> OutgoingMessage:
     return OutgoingMessage(id=f"tg:test:{n}", chat_id=CHAT, text=f"reply {n}", **extra)
 
 
+def _ready(n: int, **extra: Any) -> Ready:
+    """What the turn hands the commit: the message checked and dumped (bot/outgoing.ready)."""
+    return Ready.of(_message(n, **extra))
+
+
 async def test_commit_writes_the_whole_turn_in_one_call(redis: Redis) -> None:
     commit = TurnCommit(redis)
     markup = {"inline_keyboard": [[{"text": "Menu", "callback_data": "a:m:::"}]]}
     stream_id = await commit(
         pseudonym=WHO, chat_id=CHAT,
-        outgoing=[_message(1, reply_markup=markup), _message(2, delete_after=3600)],
+        outgoing=[_ready(1, reply_markup=markup), _ready(2, delete_after=3600)],
         events=[_event(1), _event(2), _event(3)], record=b'{"autodelete_hours":1}',
         record_ttl=600, ticket=(TICKET_FIELD, '{"id":"t1"}'),
         remembered=Remembered(CHAT, 77, 3600))
@@ -74,10 +79,10 @@ async def test_commit_writes_the_whole_turn_in_one_call(redis: Redis) -> None:
 async def test_commit_is_idempotent_and_respects_a_block(redis: Redis) -> None:
     commit = TurnCommit(redis)
     for _ in range(2):  # a retried turn queues its messages once
-        assert await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_message(1)]) is None
+        assert await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_ready(1)]) is None
     assert await redis.xlen(OUTBOX_STREAM) == 1
     await redis.set(keys.outbox_blocked(CHAT), 1)
-    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_message(2)], events=[_event(9)],
+    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_ready(2)], events=[_event(9)],
                  record=b"{}", record_ttl=60)
     assert await redis.xlen(OUTBOX_STREAM) == 1  # nothing queued to a chat that blocked us
     assert await redis.xlen(keys.EVENTS_STREAM) == 1
@@ -87,15 +92,15 @@ async def test_commit_is_idempotent_and_respects_a_block(redis: Redis) -> None:
 
 async def test_commit_survives_a_flushed_script_cache(redis: Redis) -> None:
     commit = TurnCommit(redis)
-    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_message(1)])
+    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_ready(1)])
     await redis.script_flush()
-    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_message(2)])
+    await commit(pseudonym=WHO, chat_id=CHAT, outgoing=[_ready(2)])
     assert await redis.xlen(OUTBOX_STREAM) == 2
 
 
 async def test_commit_numbers_after_the_outboxs_own_enqueue(redis: Redis) -> None:
     await Outbox(redis).enqueue(_message(1))
-    await TurnCommit(redis)(pseudonym=WHO, chat_id=CHAT, outgoing=[_message(2), _message(3)])
+    await TurnCommit(redis)(pseudonym=WHO, chat_id=CHAT, outgoing=[_ready(2), _ready(3)])
     seqs = [int(f[b"seq"]) for _, f in await redis.xrange(OUTBOX_STREAM)]
     assert seqs == [1, 2, 3]
 

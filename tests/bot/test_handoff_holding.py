@@ -15,6 +15,7 @@ from handoff.events import EventType
 from handoff.ownership import HolderKind, holder
 from handoff.queue import HandoffQueue
 from tests.bot.conftest import BotEnv, bot_settings
+from tests.bot.pack import after, menu_labels
 from tests.bot.queue_helpers import ADVISOR, hold, queue_person, take_in
 from tests.fakes import (
     make_callback_update,
@@ -88,8 +89,9 @@ async def test_the_withdraw_button_leaves_the_queue_and_the_bot_answers_again(
     await bot_env.feed(make_callback_update(bot_env.next_id(), CHAT,
                                             HandoffCb(a="withdraw").pack()))
     replies = await bot_env.take()
-    assert replies[0].text == text(T.withdrawn, Lang.ru)
-    assert replies[-1].text == "[ui menu_prompt ru]"
+    # the notice and the menu after it are one message, the menu's buttons under it
+    assert [r.text for r in replies] == [after(text(T.withdrawn, Lang.ru), "ru")]
+    assert [label for label, _ in replies[0].buttons] == menu_labels("ru", back=True)
     pseudonym = bot_env.pseudonym(CHAT)
     assert (await holder(bot_env.redis, pseudonym)).kind is HolderKind.bot
     closed = await bot_env.redis.xrange(keys.HANDOFF_CLOSED_STREAM)
@@ -100,7 +102,12 @@ async def test_the_withdraw_button_leaves_the_queue_and_the_bot_answers_again(
     assert [r.text for r in await bot_env.take()] == [text(T.withdraw_late, Lang.ru)]
     # asking again makes a new ticket (the old request is over)
     await bot_env.feed(make_message_update(bot_env.next_id(), CHAT, "/advisor"))
-    assert (await bot_env.take())[0].text == text(T.handoff_queued, Lang.ru)
+    replies = await bot_env.take()
+    # the handoff note is joined to the triage question, whose buttons it carries
+    assert [r.text for r in replies] == [text(T.handoff_queued, Lang.ru) + "\n\n[human/triage ru]"]
+    assert [label for label, _ in replies[0].buttons] == [
+        "[opt danger ru]", "[opt other ru]", "[ui back ru]", "[ui main_menu ru]",
+        "[ui talk_to_human ru]"]
     await take_in(bot_env)
     assert (await holder(bot_env.redis, pseudonym)).kind is HolderKind.queued
 
@@ -118,8 +125,8 @@ async def test_menu_while_queued_asks_first_and_no_keeps_the_place(bot_env: BotE
     await bot_env.feed(make_callback_update(bot_env.next_id(), CHAT,
                                             question.data(text(T.leave_yes, Lang.ru))))
     replies = await bot_env.take()
-    assert replies[0].text == text(T.withdrawn, Lang.ru)
-    assert replies[-1].text == "[ui menu_prompt ru]"
+    assert [r.text for r in replies] == [after(text(T.withdrawn, Lang.ru), "ru")]
+    assert [label for label, _ in replies[0].buttons] == menu_labels("ru", back=True)
     assert (await holder(bot_env.redis, pseudonym)).kind is HolderKind.bot
 
 
@@ -131,8 +138,10 @@ async def test_start_while_held_asks_and_leaving_ends_the_advisors_chat(bot_env:
     await bot_env.feed(make_callback_update(bot_env.next_id(), CHAT,
                                             question.data(text(T.leave_yes, Lang.ru))))
     replies = await bot_env.take()
-    assert replies[0].text == text(T.left_advisor, Lang.ru)
-    assert "[greet/hello ru]" in [r.text for r in replies]
+    # notice, greeting and menu: none but the menu has buttons, so all three are one message
+    assert [r.text for r in replies] == [
+        text(T.left_advisor, Lang.ru) + "\n\n" + after("[greet/hello ru]", "ru")]
+    assert [label for label, _ in replies[0].buttons] == menu_labels("ru")
     assert (await holder(bot_env.redis, bot_env.pseudonym(CHAT))).kind is HolderKind.bot
     closed = await bot_env.redis.xrange(keys.HANDOFF_CLOSED_STREAM)
     assert closed[-1][1][b"outcome"] == b"left_by_person"

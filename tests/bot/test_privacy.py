@@ -77,4 +77,4 @@ async def test_forget_erases_every_key_ticket_and_messages_and_says_what(bot_env
     # a new message after /forget starts from nothing (Russian, no chosen language)
     await bot_env.feed(make_message_update(bot_env.next_id(), CHAT, "/start",
                                            language_code="de"))
-    assert (await bot_env.take())[0].text == "[greet/hello de]"
+    assert [r.text for r in await bot_env.take()] == ["[greet/hello de]\n\n[ui menu_prompt de]"]

@@ -91,3 +91,55 @@ def test_events_seal_text_and_survive_the_stream_round_trip() -> None:
         ConversationEvent.from_fields({"event": '{"type": "message_in"}'})
     with pytest.raises(ValidationError):
         ConversationEvent(type=EventType.erase, conversation="p", channel="sms")  # type: ignore[arg-type]
+
+
+def test_ready_checks_a_message_once_and_queues_copies_with_their_own_id_and_chat() -> None:
+    from bot.dialogue import BotButton, Message
+    from bot.outgoing import ready, render
+    from handoff.outbox import entry_data
+
+    menu = Message("Menu", (BotButton("Back", action=Action(kind=ActionKind.back)),), protect=True)
+    first = ready(5, menu, None, id="tg:a:1:0", delete_after=3600)
+    again = ready(6, Message("Menu", menu.buttons, protect=True), None, id="tg:b:2:0",
+                  delete_after=3600)
+    expected = entry_data(render(5, menu, None, id="tg:a:1:0", delete_after=3600))
+    assert (first.id, first.chat_id, first.data) == ("tg:a:1:0", 5, expected)
+    assert (again.id, again.chat_id) == ("tg:b:2:0", 6)
+    assert again.data is first.data  # an equal message is dumped once
+    # The delete-after choice is part of what is queued: not shared between choices.
+    assert '"delete_after"' not in ready(5, menu, None, id="tg:a:1:1").data
+    # A message the outbox refuses is refused every time, never cached.
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            ready(5, Message("   "), None, id="tg:a:1:2")
+
+
+def test_from_reply_keeps_a_reply_s_message_and_never_mixes_two_replies() -> None:
+    from bot.dialogue import from_reply
+    from flows.outcome import Button, Reply
+
+    reply = Reply(text="Hi", buttons=[Button(label="Menu", action=Action(kind=ActionKind.menu))],
+                  protect_content=True)
+    message = from_reply(reply)
+    assert from_reply(reply) is message
+    assert (message.text, message.protect, [b.label for b in message.buttons]) == (
+        "Hi", True, ["Menu"])
+    other = Reply(text="Hi")  # equal text, another reply: its own message
+    assert from_reply(other) is not message and from_reply(other).buttons == ()
+
+
+def test_settle_freezes_start_up_objects_and_spaces_young_collections() -> None:
+    import gc
+
+    from hotline import heap
+
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        keep = [{"start-up": i} for i in range(1000)]
+        heap.settle()
+        assert gc.get_freeze_count() >= frozen + len(keep)
+        assert gc.get_threshold()[0] == heap.YOUNG_THRESHOLD
+        assert gc.get_threshold()[1:] == threshold[1:]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -25,7 +25,7 @@ from handoff.events import TEXT_PURPOSE, ConversationEvent, EventType
 from hotline.crypto import Pseudonymizer, Sealer
 from nlu.parser import NluParser
 from tests.bot.conftest import SECRET
-from tests.bot.pack import make_pack
+from tests.bot.pack import after, make_pack, menu_labels
 
 
 class Tab:
@@ -94,14 +94,20 @@ async def test_a_conversation_in_every_language(server: str, redis: Redis) -> No
     ws, tab, session = await open_tab(server, lang="de-AT")
     async with ws:
         await tab.send(type="command", command="start")
-        hello, menu = await tab.until_quiet()
-        assert hello["text"] == "[greet/hello de]" and menu["text"] == "[ui menu_prompt de]"
-        for phrase, marker in (("як виїхати з росії через грузію", "[leave/choose uk]"),
-                               ("kak uehat iz rossii", "[leave/choose ru]"),
-                               ("пришла повестка на госуслуги что делать", "[summons/start ru]"),
-                               ("Bekomme ich Schutz als Deserteur?", "[protection/start de]")):
+        # the greeting is joined to the menu: one bubble, the menu's buttons under it
+        (hello,) = await tab.until_quiet()
+        assert hello["type"] == "message"
+        assert hello["text"] == after("[greet/hello de]", "de")
+        assert [b["label"] for b in hello["buttons"]] == menu_labels("de")
+        # a choice stands alone with its buttons; a message step is joined to the menu
+        for phrase, said in (("як виїхати з росії через грузію", ["[leave/choose uk]"]),
+                             ("kak uehat iz rossii", ["[leave/choose ru]"]),
+                             ("пришла повестка на госуслуги что делать",
+                              [after("[summons/start ru]", "ru")]),
+                             ("Bekomme ich Schutz als Deserteur?",
+                              [after("[protection/start de]", "de")])):
             await tab.send(type="text", text=phrase)
-            assert (await tab.until_quiet())[0]["text"] == marker
+            assert [f["text"] for f in await tab.until_quiet()] == said
         # buttons: choose an option, then a forged one
         await tab.send(type="text", text="can I still cross into Finland by car")
         choice = (await tab.until_quiet())[0]
@@ -131,10 +137,15 @@ async def test_language_choice_handoff_and_forget(server: str, redis: Redis) -> 
         picker = (await tab.until_quiet())[0]
         await tab.send(type="button", data=next(b["data"] for b in picker["buttons"]
                                                 if "English" in b["label"]))
-        assert (await tab.until_quiet())[0]["text"] == text(T.language_set, Lang.en)
+        (chosen,) = await tab.until_quiet()
+        assert chosen["text"] == after(text(T.language_set, Lang.en), "en")
+        assert [b["label"] for b in chosen["buttons"]] == menu_labels("en")
         await tab.send(type="text", text="/advisor")
-        note = (await tab.until_quiet())[0]
-        assert note["text"] == text(T.handoff_web, Lang.en)
+        (note,) = await tab.until_quiet()
+        # the web's handoff note is joined to the triage question and carries its buttons
+        assert note["text"] == text(T.handoff_web, Lang.en) + "\n\n[human/triage en]"
+        assert [b["label"] for b in note["buttons"]] == [
+            "[opt danger en]", "[opt other en]", "[ui main_menu en]", "[ui talk_to_human en]"]
         ticket = json.loads((await redis.xrange(keys.HANDOFF_STREAM))[0][1][b"ticket"])
         assert ticket["channel"] == "web" and "chat" not in ticket
         await tab.send(type="command", command="forget")

@@ -21,6 +21,7 @@ from handoff.relay import PersonMessage, RelayKind, relay
 from handoff.tickets import Language
 from hotline.crypto import Pseudonymizer, Sealer
 from tests.bot.conftest import SECRET, bot_settings
+from tests.bot.pack import after, menu_labels
 from tests.bot.test_webchat import open_tab, server  # noqa: F401 - the fixture
 
 pseudonymize = Pseudonymizer(SECRET)
@@ -39,7 +40,9 @@ async def test_queued_note_then_held_silence_and_advisor_words_arrive(
     who = pseudonymize("web", session)
     async with ws:
         await tab.send(type="command", command="advisor")
-        assert (await tab.until_quiet())[0]["text"].startswith(text(T.handoff_web, Lang.en))
+        # the handoff note and the triage question after it are one bubble
+        assert [f["text"] for f in await tab.until_quiet()] == [
+            text(T.handoff_web, Lang.en) + "\n\n[human/triage en]"]
         await take_in(redis)
         assert (await holder(redis, who)).kind is HolderKind.queued
         await tab.send(type="text", text="are you there?")
@@ -74,8 +77,10 @@ async def test_queued_note_then_held_silence_and_advisor_words_arrive(
         (question,) = await tab.until_quiet()
         assert question["text"] == text(T.leave_confirm_held, Lang.en)
         await tab.send(type="button", data=question["buttons"][0]["data"])
-        frames = await tab.until_quiet()
-        assert frames[0]["text"] == text(T.left_advisor, Lang.en)
+        (back,) = await tab.until_quiet()
+        # the notice is joined to the menu, whose buttons it carries
+        assert back["text"] == after(text(T.left_advisor, Lang.en), "en")
+        assert [b["label"] for b in back["buttons"]] == menu_labels("en", back=True)
         assert (await holder(redis, who)).kind is HolderKind.bot
 
 
@@ -87,8 +92,9 @@ async def test_withdraw_and_forget_on_the_web(server: str, redis: Redis) -> None
         await tab.until_quiet()
         await take_in(redis)
         await tab.send(type="button", data="h:withdraw")
-        frames = await tab.until_quiet()
-        assert frames[0]["text"] == text(T.withdrawn, Lang.de)
+        (back,) = await tab.until_quiet()
+        assert back["text"] == after(text(T.withdrawn, Lang.de), "de")
+        assert [b["label"] for b in back["buttons"]] == menu_labels("de", back=True)
         assert (await holder(redis, who)).kind is HolderKind.bot
         await tab.send(type="button", data="h:withdraw")  # an old button
         assert (await tab.until_quiet())[0]["text"] == text(T.withdraw_late, Lang.de)
