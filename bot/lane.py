@@ -125,6 +125,10 @@ class LaneScript:
         return await self._lane.evalsha(self.sha, self.lua, keys, args)
 
 
+#: Loop turns a batch may wait while calls keep arriving, and its size that ends the wait.
+MAX_EXTRA_TURNS = 3
+MAX_BATCH = 64
+
 _LANES: weakref.WeakKeyDictionary[Any, ScriptLane] = weakref.WeakKeyDictionary()
 
 
@@ -175,16 +179,26 @@ class BatchedScript:
                                  + "\nend\n" + _BATCH_DRIVER)
         self._pending: list[tuple[Sequence[Arg], Sequence[Arg], asyncio.Future[Any]]] = []
         self._flushing: set[asyncio.Task[None]] = set()
+        #: Calls pending when the flush last looked, and the loop turns it has waited.
+        self._seen = self._turns = 0
 
     async def __call__(self, *, keys: Sequence[Arg] = (), args: Sequence[Arg] = ()) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((keys, args, future))
         if len(self._pending) == 1:
+            self._seen, self._turns = 1, 0
             loop.call_soon(self._flush)
         return await future
 
     def _flush(self) -> None:
+        # Calls still arriving: wait one more loop turn (a few at most), so the batch is
+        # sent when the burst has passed rather than cut at its first turn.
+        pending = len(self._pending)
+        if pending > self._seen and self._turns < MAX_EXTRA_TURNS and pending < MAX_BATCH:
+            self._seen, self._turns = pending, self._turns + 1
+            asyncio.get_running_loop().call_soon(self._flush)
+            return
         batch, self._pending = self._pending, []
         task = asyncio.get_running_loop().create_task(self._run(batch))
         self._flushing.add(task)

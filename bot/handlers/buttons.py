@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Update
 from bot.callbacks import ActionCb
 from bot.conversation import Conversation
 from bot.handlers.common import acknowledge, pressed_label, working_copy
+from bot.handlers.filters import tapped_with_bot
 from bot.middlewares.identity import Person
 from bot.turns import Turns
 from flows.outcome import ButtonInput
@@ -31,5 +32,5 @@ async def tapped(query: CallbackQuery, callback_data: ActionCb, event_update: Up
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="buttons")
-    router.callback_query.register(tapped, ActionCb.filter())
+    router.callback_query.register(tapped, tapped_with_bot, ActionCb.filter())
     return router

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
+from handoff.ownership import BOT, Holder, HolderKind
+
 
 async def has_text(message: Message) -> bool:
     """``F.text``: the message carries non-empty text."""
@@ -23,10 +25,19 @@ async def is_command(message: Message) -> bool:
     return (message.text or "").startswith("/")
 
 
-async def is_free_text(message: Message) -> bool:
-    """Text that is no command: most of what people send. Its router can then sit right
-    after the ones that must see everything first, so it is not tried last."""
-    return bool(message.text) and not message.text.startswith("/")
+async def free_text_with_bot(message: Message, holder: Holder = BOT) -> bool:
+    """Text that is no command, in a private chat the bot holds: most of what people send,
+    so its router comes first; groups and handed-off chats go on to their own routers."""
+    text = message.text
+    return bool(text) and not text.startswith("/") and message.chat.type == "private" \
+        and holder.kind is HolderKind.bot
+
+
+async def tapped_with_bot(query: CallbackQuery, holder: Holder = BOT) -> bool:
+    """A button in a private chat the bot holds (a button with no message is not in a group)."""
+    message = query.message
+    return (message is None or message.chat.type == "private") \
+        and holder.kind is HolderKind.bot
 
 
 async def has_no_text(message: Message) -> bool:

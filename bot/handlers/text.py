@@ -5,9 +5,9 @@ bounded prefix, so a wall of text costs no more than a long message; an
 emoji-only text has no words and is read as out of scope, which the engine
 answers with the menu. The text itself goes only into the sealed event.
 
-Commands are not taken here (this router comes before the command routers,
-bot/app.py); a command no router knows ("/foo") reaches the same handler
-through the catch-all (bot/handlers/fallback.py).
+This router comes first (bot/app.py) and takes only a private chat the bot
+holds; commands are not taken here, and a command no router knows ("/foo")
+reaches the same handler through the catch-all (bot/handlers/fallback.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiogram.types import Message, Update
 
 from bot.conversation import Conversation
 from bot.handlers.common import working_copy
-from bot.handlers.filters import is_free_text
+from bot.handlers.filters import free_text_with_bot
 from bot.middlewares.identity import Person
 from bot.turns import Turns
 from bot.understanding import Parsed, to_understanding
@@ -38,5 +38,5 @@ async def free_text(message: Message, event_update: Update, person: Person,
 def build() -> Router:
     """A fresh router (a router can belong to one dispatcher only)."""
     router = Router(name="text")
-    router.message.register(free_text, is_free_text)
+    router.message.register(free_text, free_text_with_bot)
     return router
