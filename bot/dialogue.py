@@ -93,12 +93,35 @@ def coalesce(messages: Iterable[Message]) -> list[Message]:
     for message in messages:
         last = out[-1] if out else None
         if last is not None and not last.buttons:
-            joined = last.text + "\n\n" + message.text
-            if text_length(joined) <= TELEGRAM_TEXT_LIMIT:
-                out[-1] = Message(joined, message.buttons, last.protect or message.protect)
+            joined = _joined(last, message)
+            if joined is not None:
+                out[-1] = joined
                 continue
         out.append(message)
     return out
+
+
+def _joined(first: Message, second: Message) -> Message | None:
+    """``first`` and ``second`` as one message, None when that is too long for Telegram.
+
+    Kept per pair of messages: the engine's messages are kept (:func:`from_reply`), so the
+    same pairs recur, and keeping their join keeps it the same object — which is what lets
+    the outbox's dump of it be kept too (bot/outgoing.py ``ready``).
+    """
+    key = (id(first), id(second))
+    known = _JOINED.get(key)
+    if known is not None and known[0] is first and known[1] is second:
+        return known[2]
+    text = first.text + "\n\n" + second.text
+    joined = (Message(text, second.buttons, first.protect or second.protect)
+              if text_length(text) <= TELEGRAM_TEXT_LIMIT else None)
+    if len(_JOINED) >= 4096:
+        _JOINED.clear()
+    _JOINED[key] = (first, second, joined)  # both held: their ids stay theirs
+    return joined
+
+
+_JOINED: dict[tuple[int, int], tuple[Message, Message, Message | None]] = {}
 
 
 def notice(key: T, lang: Lang, **fields: object) -> Message:

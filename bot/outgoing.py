@@ -69,23 +69,34 @@ def ready(
 ) -> Ready:
     """``message`` as :func:`render` makes it, ready for a turn's enqueue.
 
-    The bot says the same menus and steps again and again: each distinct
-    message is validated and dumped once (:func:`_entry_data`), then queued
-    with its own id and chat. Turn ids are made by bot/turns.py in the
-    outbox's id alphabet, so only the message part needs the check.
+    The bot says the same menus and steps again and again: each message is
+    validated and dumped once, then queued with its own id and chat. Turn ids
+    are made by bot/turns.py in the outbox's id alphabet, so only the message
+    part needs the check.
     """
-    key = (message, delete_after)
-    data = _DATA.get(key)
+    data = _kept(message, delete_after)
     if data is None:
-        data = entry_data(render(chat_id, message, refs, id=id, delete_after=delete_after))
-        if len(_DATA) >= 2048:
-            _DATA.clear()
-        _DATA[key] = data
+        data = _keep(message, delete_after,
+                     entry_data(render(chat_id, message, refs, id=id, delete_after=delete_after)))
     return Ready(id, chat_id, data)
 
 
-#: A message's entry JSON by (message, delete_after): what :func:`ready` checked once.
-_DATA: dict[tuple[Message, int], str] = {}
+def _kept(message: Message, delete_after: int) -> str | None:
+    known = _DATA.get((id(message), delete_after))
+    return known[1] if known is not None and known[0] is message else None
+
+
+def _keep(message: Message, delete_after: int, data: str) -> str:
+    if len(_DATA) >= 2048:
+        _DATA.clear()
+    _DATA[id(message), delete_after] = (message, data)  # the message held: its id stays its own
+    return data
+
+
+#: A message's entry JSON by (the message's id, delete_after). By identity, not equality:
+#: hashing a message's buttons cost more than the dump. The engine's messages and their
+#: joins are kept objects (bot/dialogue.py), so they hit; a notice made anew is dumped anew.
+_DATA: dict[tuple[int, int], tuple[Message, str]] = {}
 
 
 async def add_outgoing(pipe: Pipeline, outbox: Outbox, messages: Sequence[OutgoingMessage]) -> None:

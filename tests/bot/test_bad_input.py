@@ -129,3 +129,26 @@ async def test_callback_data_fits_in_64_bytes_for_the_longest_ids() -> None:
 
     data = ActionCb.of(Action(kind=ActionKind.option, flow="f" * 64, step="s" * 64, index=11))
     assert len(data.encode()) <= 64
+
+
+@pytest.mark.parametrize("failure", ["too_old", "server_error", "disconnect"])
+async def test_a_tap_whose_answer_fails_still_gets_its_turn(bot_env: BotEnv, failure: str,
+                                                            caplog: pytest.LogCaptureFixture,
+                                                            ) -> None:
+    """answerCallbackQuery goes out as JSON on the bot's session (bot/handlers/common.py);
+    a refused or lost answer is logged, never fatal: the reply to the tap is queued."""
+    if failure == "too_old":
+        bot_env.api.fail_next("answerCallbackQuery", 400,
+                              description="Bad Request: query is too old")
+    elif failure == "server_error":
+        bot_env.api.fail_next("answerCallbackQuery", 502)
+    else:
+        bot_env.api.disconnect_next("answerCallbackQuery")
+    caplog.set_level("INFO", logger="bot.handlers.common")
+    await bot_env.feed(make_callback_update(bot_env.next_id(), CHAT, "a:m:::"))
+    assert [r.text for r in await bot_env.take()] == ["[ui menu_prompt ru]"]
+    assert "callback query not answered" in caplog.text
+    await bot_env.feed(make_callback_update(bot_env.next_id(), CHAT, "a:m:::"))
+    await bot_env.take()
+    answered = bot_env.api.calls("answerCallbackQuery")
+    assert len(answered) == 1 and set(answered[0].params) == {"callback_query_id"}

@@ -105,7 +105,8 @@ def test_ready_checks_a_message_once_and_queues_copies_with_their_own_id_and_cha
     expected = entry_data(render(5, menu, None, id="tg:a:1:0", delete_after=3600))
     assert (first.id, first.chat_id, first.data) == ("tg:a:1:0", 5, expected)
     assert (again.id, again.chat_id) == ("tg:b:2:0", 6)
-    assert again.data is first.data  # an equal message is dumped once
+    assert again.data == first.data
+    assert ready(7, menu, None, id="tg:c:3:0", delete_after=3600).data is first.data  # kept
     # The delete-after choice is part of what is queued: not shared between choices.
     assert '"delete_after"' not in ready(5, menu, None, id="tg:a:1:1").data
     # A message the outbox refuses is refused every time, never cached.
