@@ -62,6 +62,9 @@ def parse_markup(raw: dict[str, Any]) -> Any:
     time. Entries come from ``json.loads``, so equal keyboards have equal
     reprs; one written in another key order is only checked once more.
     """
+    known = _SEEN.get(id(raw))
+    if known is not None and known[0] is raw:  # the same dict: a template's copy (outbox_store)
+        return known[1]
     key = repr(raw)
     checked = _CHECKED.get(key)
     if checked is None:
@@ -69,11 +72,17 @@ def parse_markup(raw: dict[str, Any]) -> Any:
         if len(_CHECKED) >= 512:
             _CHECKED.clear()
         _CHECKED[key] = checked
+    if len(_SEEN) >= 512:
+        _SEEN.clear()
+    _SEEN[id(raw)] = (raw, checked)  # the dict held: its id stays its own
     return checked
 
 
 #: Checked keyboards by repr; the models are only read, never changed.
 _CHECKED: dict[str, Any] = {}
+#: The same, by the identity of the dict itself: messages copied from one parsed body
+#: share its keyboard, so most checks need neither a repr nor a validation.
+_SEEN: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
 def _validate_markup(raw: Any) -> Any:

@@ -13,6 +13,7 @@ leaves either the entry pending or everything recorded.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -263,11 +264,7 @@ def parse_entry(stream_id: str, fields: dict[str, str]) -> Entry:
     try:
         chat_id = int(fields["chat"])
         seq = int(fields.get("seq", "0"))
-        payload = from_json(fields["data"])
-        if not isinstance(payload, dict):
-            raise ValueError("data is not a JSON object")
-        payload.update(id=fields["id"], chat_id=chat_id)
-        message = OutgoingMessage.model_validate(payload)
+        message = _message(fields["id"], chat_id, fields["data"])
     except (KeyError, ValueError, ValidationError) as error:
         # ValidationError's text would quote the message: keep only where it failed.
         if isinstance(error, ValidationError):
@@ -279,6 +276,33 @@ def parse_entry(stream_id: str, fields: dict[str, str]) -> Entry:
         # The chat (when readable) keeps its sequence: its next messages must not wait.
         return Entry(stream_id, fields, chat_id, seq, None, problem=problem[:200])
     return Entry(stream_id, fields, chat_id, seq, message)
+
+
+def _message(entry_id: str, chat_id: int, data: str) -> OutgoingMessage:
+    """The entry's message; one whose ``data`` was read before is a copy with its id and chat.
+
+    Producers queue the same menus and steps again and again (bot/outgoing.py
+    ``ready``), so a message body is parsed and validated once; only the id —
+    the one field the body does not hold that has rules — is checked anew.
+    """
+    template = _TEMPLATES.get(data)
+    if template is not None and len(entry_id) <= 128 and _ID.fullmatch(entry_id):
+        return template.model_copy(update={"id": entry_id, "chat_id": chat_id})
+    payload = from_json(data)
+    if not isinstance(payload, dict):
+        raise ValueError("data is not a JSON object")
+    payload.update(id=entry_id, chat_id=chat_id)
+    message = OutgoingMessage.model_validate(payload)
+    if len(_TEMPLATES) >= 1024:
+        _TEMPLATES.clear()
+    _TEMPLATES[data] = message
+    return message
+
+
+#: Validated messages by their entry's ``data``: the read-only bodies of their copies.
+_TEMPLATES: dict[str, OutgoingMessage] = {}
+#: OutgoingMessage's own rule for ids (with its 128-character cap, checked apart).
+_ID = re.compile(r"[A-Za-z0-9:_.\-]+")
 
 
 def _dead_letter(entry: Entry, reason: str, error: str) -> list[str]:

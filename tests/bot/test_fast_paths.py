@@ -158,3 +158,17 @@ async def test_filters_say_what_the_magic_filters_said() -> None:
     assert await tapped_outside_private(SimpleNamespace(message=msg("x", "group")))
     assert not await tapped_outside_private(SimpleNamespace(message=msg("x", "private")))
     assert not await tapped_outside_private(SimpleNamespace(message=None))
+
+
+def test_entries_sharing_a_body_are_parsed_once_and_keep_their_own_id_and_chat() -> None:
+    data = ('{"text":"Menu","reply_markup":{"inline_keyboard":[[{"text":"A",'
+            '"callback_data":"a:m:::"}]]},"delete_after":3600}')
+    first = parse_entry("1-1", {"id": "tg:a:1:0", "chat": "5", "seq": "1", "data": data})
+    second = parse_entry("1-2", {"id": "tg:b:2:0", "chat": "6", "seq": "4", "data": data})
+    assert first.message is not None and second.message is not None
+    assert (second.message.id, second.message.chat_id, second.seq) == ("tg:b:2:0", 6, 4)
+    assert second.message == first.message.model_copy(update={"id": "tg:b:2:0", "chat_id": 6})
+    # The id is still the outbox's: a forged one sharing a known body is malformed.
+    for forged_id in ("tg b", "x" * 129, ""):
+        bad = parse_entry("1-3", {"id": forged_id, "chat": "7", "data": data})
+        assert bad.message is None and bad.problem == "invalid id"
