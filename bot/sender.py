@@ -11,7 +11,7 @@ the outbox's consumer group. It keeps what ARCHITECTURE.md promises:
   shutdown, sends already in flight finish and are recorded. (Only a hard kill
   between Telegram's answer and that call — a millisecond — can resend.)
 - **Telegram's limits hold for the whole deployment** (bot/ratelimit.py), with
-  up to ``concurrency`` sends in flight; 429 pauses the chat for
+  up to ``in_flight`` sends at once (bot/sender_config.py); 429 pauses the chat for
   ``retry_after`` and the whole bot briefly.
 - **Per-chat order.** One worker per chat in this process, taking the chat's
   entries by sequence number; across replicas the sequence numbers and a
@@ -76,7 +76,7 @@ class Sender:
         self._workers: dict[int | None, asyncio.Task[None]] = {}
         self._held: set[str] = set()
         self._inflight: set[asyncio.Task[float | _Done]] = set()
-        self._slots = asyncio.Semaphore(self.config.concurrency)
+        self._slots = asyncio.Semaphore(self.config.in_flight)
         self.reader = OutboxReader(redis, self.config, self.consumer, accept=self._accept,
                                    held=self._held, stats=self.stats)
 

@@ -116,6 +116,46 @@ async def test_concurrent_calls_go_as_one_batch_in_order(redis: Redis) -> None:
     assert sent == 1
 
 
+async def test_a_batch_waits_while_calls_keep_arriving_and_a_lone_call_does_not(
+        redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls arriving over the next few loop turns join the batch; the wait ends when a turn
+    brings none, after MAX_EXTRA_TURNS turns, or at MAX_BATCH calls — never by a timer."""
+    from bot import lane as lane_module
+
+    counter = ScriptLane.of(redis).register_batched(COUNTER)
+    sizes: list[int] = []
+    run = BatchedScript._run
+
+    async def recording(self: BatchedScript, batch: list) -> None:  # type: ignore[type-arg]
+        sizes.append(len(batch))
+        await run(self, batch)
+
+    monkeypatch.setattr(BatchedScript, "_run", recording)
+
+    async def after_turns(turns: int) -> int:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return int(await counter(keys=["hotline:test:w"]))
+
+    # Two calls now, then one in each of the next two loop turns: one batch.
+    assert sorted(await asyncio.gather(*(after_turns(t) for t in (0, 0, 1, 2)))) == [1, 2, 3, 4]
+    assert sizes == [4]
+    # A lone call goes out after one turn, alone.
+    sizes.clear()
+    assert await counter(keys=["hotline:test:w"]) == 5
+    assert sizes == [1]
+    # Calls that keep coming are cut after MAX_EXTRA_TURNS turns of waiting.
+    sizes.clear()
+    assert lane_module.MAX_EXTRA_TURNS == 3
+    await asyncio.gather(*(after_turns(t) for t in (0, 0, 1, 2, 3, 4, 5)))
+    assert sizes[0] == 5 and sum(sizes) == 7
+    # And a batch of MAX_BATCH calls goes at once.
+    sizes.clear()
+    monkeypatch.setattr(lane_module, "MAX_BATCH", 3)
+    await asyncio.gather(*(after_turns(t) for t in (0, 0, 0, 1, 2)))
+    assert sizes[0] == 3 and sum(sizes) == 5
+
+
 async def test_batched_results_equal_single_results(redis: Redis) -> None:
     lane = ScriptLane.of(redis)
     batched, single = lane.register_batched(PAIR), lane.register(PAIR)

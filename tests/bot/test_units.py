@@ -144,3 +144,14 @@ def test_settle_freezes_start_up_objects_and_spaces_young_collections() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_sends_in_flight_follow_what_the_rate_lets_one_reserve() -> None:
+    from bot.ratelimit import RateLimits
+    from bot.sender_config import MIN_IN_FLIGHT, SenderConfig
+
+    assert SenderConfig().in_flight == MIN_IN_FLIGHT == 16  # Telegram's 30/s: as always
+    assert SenderConfig(limits=RateLimits(global_rate=1e6)).in_flight == 64  # a local server
+    assert SenderConfig(limits=RateLimits(global_rate=200)).in_flight == 64
+    assert SenderConfig(limits=RateLimits(global_rate=80)).in_flight == 38
+    assert SenderConfig(limits=RateLimits(global_rate=1e6), concurrency=4).in_flight == 4
