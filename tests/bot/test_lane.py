@@ -99,6 +99,20 @@ COUNTER = "return redis.call('INCR', KEYS[1])"
 PAIR = "return {ARGV[1], tonumber(ARGV[2]) * 2, redis.call('INCR', KEYS[1])}"
 
 
+@pytest.fixture
+def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every batch the lane sends, in order."""
+    sizes: list[int] = []
+    run = BatchedScript._run
+
+    async def recording(self: BatchedScript, batch: list) -> None:  # type: ignore[type-arg]
+        sizes.append(len(batch))
+        await run(self, batch)
+
+    monkeypatch.setattr(BatchedScript, "_run", recording)
+    return sizes
+
+
 async def test_concurrent_calls_go_as_one_batch_in_order(redis: Redis) -> None:
     lane = ScriptLane.of(redis)
     counter = lane.register_batched(COUNTER)
@@ -117,20 +131,13 @@ async def test_concurrent_calls_go_as_one_batch_in_order(redis: Redis) -> None:
 
 
 async def test_a_batch_waits_while_calls_keep_arriving_and_a_lone_call_does_not(
-        redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+        redis: Redis, batch_sizes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     """Calls arriving over the next few loop turns join the batch; the wait ends when a turn
     brings none, after MAX_EXTRA_TURNS turns, or at MAX_BATCH calls — never by a timer."""
     from bot import lane as lane_module
 
     counter = ScriptLane.of(redis).register_batched(COUNTER)
-    sizes: list[int] = []
-    run = BatchedScript._run
-
-    async def recording(self: BatchedScript, batch: list) -> None:  # type: ignore[type-arg]
-        sizes.append(len(batch))
-        await run(self, batch)
-
-    monkeypatch.setattr(BatchedScript, "_run", recording)
+    sizes = batch_sizes
 
     async def after_turns(turns: int) -> int:
         for _ in range(turns):
@@ -208,7 +215,7 @@ async def test_connection_failure_reaches_every_caller_of_the_batch(redis_url: s
 
 
 async def test_many_people_at_once_each_get_their_own_answer(
-        bot_env, redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+        bot_env, redis: Redis, batch_sizes: list[int]) -> None:
     """The real gate, commit, turn and finish scripts, batched under concurrency: 60 people
     write at once (and twice more), the sender runs, and each chat receives exactly the
     replies queued for it, in order, once."""
@@ -218,14 +225,7 @@ async def test_many_people_at_once_each_get_their_own_answer(
 
     api = bot_env.api
     api.global_rate = api.per_chat_rate = None  # this test is about batching, not pacing
-    sizes: list[int] = []
-    run = BatchedScript._run
-
-    async def recording(self: BatchedScript, batch: list) -> None:  # type: ignore[type-arg]
-        sizes.append(len(batch))
-        await run(self, batch)
-
-    monkeypatch.setattr(BatchedScript, "_run", recording)
+    sizes = batch_sizes
 
     people = [50_000 + i for i in range(60)]
     for round_ in range(3):
