@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from bot.conversation import Conversation
@@ -125,11 +126,34 @@ _JOINED: dict[tuple[int, int], tuple[Message, Message, Message | None]] = {}
 
 
 def notice(key: T, lang: Lang, **fields: object) -> Message:
-    return Message(text=text(key, lang, **fields))
+    """One of the bot's own texts as a message; one without fields is the same object each
+    time, so its joins and its outbox dump are kept too (see :func:`_joined`)."""
+    return Message(text=text(key, lang, **fields)) if fields else _plain_notice(key, lang)
 
 
+@cache
+def _plain_notice(key: T, lang: Lang) -> Message:
+    return Message(text=text(key, lang))
+
+
+@cache
 def language_buttons() -> tuple[BotButton, ...]:
     return tuple(BotButton(label=LANGUAGE_NAMES[lang], lang=lang) for lang in Lang)
+
+
+def _with_language_buttons(message: Message) -> Message:
+    """The language question with the language buttons; kept per question, as joins are."""
+    known = _WITH_LANGUAGES.get(id(message))
+    if known is not None and known[0] is message:
+        return known[1]
+    extended = Message(message.text, message.buttons + language_buttons(), message.protect)
+    if len(_WITH_LANGUAGES) >= 256:
+        _WITH_LANGUAGES.clear()
+    _WITH_LANGUAGES[id(message)] = (message, extended)  # held: its id stays its own
+    return extended
+
+
+_WITH_LANGUAGES: dict[int, tuple[Message, Message]] = {}
 
 
 def language_picker(lang: Lang) -> Message:
@@ -178,8 +202,7 @@ def engine_turn(
     messages = [from_reply(r) for r in outcome.replies]
     lang = outcome.state.lang
     if outcome.intent == LANGUAGE_INTENT and messages:
-        first = messages[0]
-        messages[0] = Message(first.text, first.buttons + language_buttons(), first.protect)
+        messages[0] = _with_language_buttons(messages[0])
     ticket = None
     if outcome.handoff is not None:
         ticket, note, conversation = _handoff(
@@ -192,6 +215,11 @@ def engine_turn(
         messages.insert(0, note)
     return Turn(conversation=conversation, messages=messages, ticket=ticket,
                 intent=outcome.intent, outcome=outcome)
+
+
+@cache
+def _queued_note(key: T, lang: Lang, urgent: bool) -> Message:
+    return Message(text=text(key, lang) + ("\n" + text(T.handoff_urgent, lang) if urgent else ""))
 
 
 def _handoff(
@@ -211,7 +239,5 @@ def _handoff(
     if waiting is not None:
         note = notice(T.handoff_urgent if urgent else T.handoff_again, lang)
     else:
-        key = T.handoff_web if channel == "web" else T.handoff_queued
-        body = text(key, lang) + ("\n" + text(T.handoff_urgent, lang) if urgent else "")
-        note = Message(text=body)
+        note = _queued_note(T.handoff_web if channel == "web" else T.handoff_queued, lang, urgent)
     return ticket, note, conversation.queued(request.priority, now)
