@@ -30,6 +30,14 @@ WAITING_FOR = dt.timedelta(hours=24)
 INTAKE_GRACE = dt.timedelta(minutes=2)
 
 
+#: Records read before, by their bytes: most people stand at the same few places (the menu,
+#: a flow's first question, in their language), so most records are byte-for-byte alike.
+#: A record is immutable (every change is a copy), so one object serves them all. It holds
+#: no text and no Telegram id; one with ticket ids is unique to its person and never kept,
+#: so nothing here outlives /forget that could point back at somebody.
+_LOADED: dict[bytes | str, Conversation] = {}
+
+
 class Waiting(BaseModel):
     """The conversation is queued for a person: a second request only raises the priority."""
 
@@ -76,16 +84,26 @@ class Conversation(BaseModel):
         """The stored record; None when there is none or it is unreadable (logged, not fatal)."""
         if raw is None:
             return None
+        known = _LOADED.get(raw)
+        if known is not None:
+            return known
         try:
-            return cls.model_validate_json(raw)
+            loaded = cls.model_validate_json(raw)
         except ValidationError:
             log.warning("unreadable conversation record replaced by a fresh one")
             return None
+        if not loaded.tickets:  # one with tickets is its person's alone: not kept
+            if len(_LOADED) >= 4096:
+                _LOADED.clear()
+            _LOADED[raw] = loaded
+        return loaded
 
     def with_state(self, state: ConversationState) -> Conversation:
         return self.model_copy(update={"state": state})
 
     def with_language(self, lang: Lang, *, chosen: bool) -> Conversation:
+        if lang is self.state.lang and (self.lang_chosen or not chosen):
+            return self  # most turns: the language stays (and the record is immutable)
         state = self.state.model_copy(update={"lang": lang})
         return self.model_copy(update={"state": state, "lang_chosen": chosen or self.lang_chosen})
 

@@ -59,7 +59,7 @@ def parse_markup(raw: dict[str, Any]) -> Any:
     privacy) go out again and again, so checked ones are kept by their
     ``repr`` (a few µs; the canonical JSON this used to take was ~5 % of the
     sender's CPU) instead of validated anew (~50 µs); a bad one raises every
-    time. Entries come from ``json.loads``, so equal keyboards have equal
+    time. Entries come from ``from_json``, so equal keyboards have equal
     reprs; one written in another key order is only checked once more.
     """
     known = _SEEN.get(id(raw))

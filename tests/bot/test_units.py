@@ -155,3 +155,15 @@ def test_sends_in_flight_follow_what_the_rate_lets_one_reserve() -> None:
     assert SenderConfig(limits=RateLimits(global_rate=200)).in_flight == 64
     assert SenderConfig(limits=RateLimits(global_rate=80)).in_flight == 38
     assert SenderConfig(limits=RateLimits(global_rate=1e6), concurrency=4).in_flight == 4
+
+
+def test_alike_records_load_as_one_object_and_a_record_with_tickets_is_not_kept() -> None:
+    from bot.conversation import Conversation
+
+    raw = Conversation().with_language(Lang.uk, chosen=True).dump()
+    first = Conversation.load(raw)
+    assert first is not None and first.lang is Lang.uk and first.lang_chosen
+    assert Conversation.load(bytes(raw)) is first  # the same bytes, another object: kept
+    with_ticket = first.with_ticket("1-1").dump()
+    assert Conversation.load(with_ticket) is not Conversation.load(with_ticket)
+    assert Conversation.load(b'{"state": 5}') is None  # unreadable: a fresh record follows
