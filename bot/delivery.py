@@ -22,6 +22,7 @@ from aiogram.types import (
 )
 from pydantic import ValidationError
 
+from bot.memo import MISSING, IdentityMemo
 from bot.outbox_store import SenderStore
 from bot.telegram_http import Answer, NetworkFailure, TelegramHttp
 from handoff.outbox import OutgoingMessage
@@ -62,9 +63,9 @@ def parse_markup(raw: dict[str, Any]) -> Any:
     time. Entries come from ``from_json``, so equal keyboards have equal
     reprs; one written in another key order is only checked once more.
     """
-    known = _SEEN.get(id(raw))
-    if known is not None and known[0] is raw:  # the same dict: a template's copy (outbox_store)
-        return known[1]
+    known = _SEEN.get(raw)
+    if known is not MISSING:  # the same dict: a copy of a parsed body (bot/outbox_store.py)
+        return known
     key = repr(raw)
     checked = _CHECKED.get(key)
     if checked is None:
@@ -72,17 +73,14 @@ def parse_markup(raw: dict[str, Any]) -> Any:
         if len(_CHECKED) >= 512:
             _CHECKED.clear()
         _CHECKED[key] = checked
-    if len(_SEEN) >= 512:
-        _SEEN.clear()
-    _SEEN[id(raw)] = (raw, checked)  # the dict held: its id stays its own
-    return checked
+    return _SEEN.put(checked, raw)
 
 
 #: Checked keyboards by repr; the models are only read, never changed.
 _CHECKED: dict[str, Any] = {}
-#: The same, by the identity of the dict itself: messages copied from one parsed body
-#: share its keyboard, so most checks need neither a repr nor a validation.
-_SEEN: dict[int, tuple[dict[str, Any], Any]] = {}
+#: The same, by the identity of the dict itself (bot/memo.py): messages copied from one
+#: parsed body share its keyboard, so most checks need neither a repr nor a validation.
+_SEEN: IdentityMemo[Any] = IdentityMemo(512)
 
 
 def _validate_markup(raw: Any) -> Any:

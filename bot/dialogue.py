@@ -17,6 +17,7 @@ from typing import Literal
 
 from bot.conversation import Conversation
 from bot.engines import Current
+from bot.memo import MISSING, IdentityMemo
 from bot.texts import AUTODELETE_HOURS, LANGUAGE_NAMES, T, text
 from bot.tickets import HandoffTicket
 from flows.outcome import Action, HandoffRequest, Input, Outcome, Reply
@@ -64,18 +65,15 @@ class Turn:
 def from_reply(reply: Reply) -> Message:
     """The engine's reply as a message; kept per reply, as the engine keeps its replies
     (flows/render.py ``kept``): the same few are shown endlessly."""
-    known = _FROM_REPLY.get(id(reply))
-    if known is not None and known[0] is reply:
-        return known[1]
+    known = _FROM_REPLY.get(reply)
+    if known is not MISSING:
+        return known
     buttons = tuple(BotButton(label=b.label, action=b.action) for b in reply.buttons)
-    message = Message(text=reply.text, buttons=buttons, protect=reply.protect_content)
-    if len(_FROM_REPLY) >= 4096:
-        _FROM_REPLY.clear()
-    _FROM_REPLY[id(reply)] = (reply, message)  # the reply itself is held: its id stays its own
-    return message
+    return _FROM_REPLY.put(Message(text=reply.text, buttons=buttons,
+                                   protect=reply.protect_content), reply)
 
 
-_FROM_REPLY: dict[int, tuple[Reply, Message]] = {}
+_FROM_REPLY: IdentityMemo[Message] = IdentityMemo(4096)
 
 
 def coalesce(messages: Iterable[Message]) -> list[Message]:
@@ -109,20 +107,16 @@ def _joined(first: Message, second: Message) -> Message | None:
     same pairs recur, and keeping their join keeps it the same object — which is what lets
     the outbox's dump of it be kept too (bot/outgoing.py ``ready``).
     """
-    key = (id(first), id(second))
-    known = _JOINED.get(key)
-    if known is not None and known[0] is first and known[1] is second:
-        return known[2]
+    known = _JOINED.get(first, second)
+    if known is not MISSING:
+        return known
     text = first.text + "\n\n" + second.text
     joined = (Message(text, second.buttons, first.protect or second.protect)
               if text_length(text) <= TELEGRAM_TEXT_LIMIT else None)
-    if len(_JOINED) >= 4096:
-        _JOINED.clear()
-    _JOINED[key] = (first, second, joined)  # both held: their ids stay theirs
-    return joined
+    return _JOINED.put(joined, first, second)
 
 
-_JOINED: dict[tuple[int, int], tuple[Message, Message, Message | None]] = {}
+_JOINED: IdentityMemo[Message | None] = IdentityMemo(4096)
 
 
 def notice(key: T, lang: Lang, **fields: object) -> Message:
@@ -143,17 +137,14 @@ def language_buttons() -> tuple[BotButton, ...]:
 
 def _with_language_buttons(message: Message) -> Message:
     """The language question with the language buttons; kept per question, as joins are."""
-    known = _WITH_LANGUAGES.get(id(message))
-    if known is not None and known[0] is message:
-        return known[1]
-    extended = Message(message.text, message.buttons + language_buttons(), message.protect)
-    if len(_WITH_LANGUAGES) >= 256:
-        _WITH_LANGUAGES.clear()
-    _WITH_LANGUAGES[id(message)] = (message, extended)  # held: its id stays its own
-    return extended
+    known = _WITH_LANGUAGES.get(message)
+    if known is not MISSING:
+        return known
+    return _WITH_LANGUAGES.put(
+        Message(message.text, message.buttons + language_buttons(), message.protect), message)
 
 
-_WITH_LANGUAGES: dict[int, tuple[Message, Message]] = {}
+_WITH_LANGUAGES: IdentityMemo[Message] = IdentityMemo(256)
 
 
 def language_picker(lang: Lang) -> Message:

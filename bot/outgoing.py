@@ -15,6 +15,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, HandoffCb, LanguageCb
 from bot.dialogue import BotButton, Message
+from bot.memo import MISSING, IdentityMemo
 from bot.refs import Refs
 from handoff.outbox import Outbox, OutgoingMessage, Ready, entry_data
 
@@ -74,29 +75,17 @@ def ready(
     are made by bot/turns.py in the outbox's id alphabet, so only the message
     part needs the check.
     """
-    data = _kept(message, delete_after)
-    if data is None:
-        data = _keep(message, delete_after,
-                     entry_data(render(chat_id, message, refs, id=id, delete_after=delete_after)))
+    data = _DATA.get(message, plain=delete_after)
+    if data is MISSING:
+        data = _DATA.put(entry_data(render(chat_id, message, refs, id=id,
+                                           delete_after=delete_after)),
+                         message, plain=delete_after)
     return Ready(id, chat_id, data)
 
 
-def _kept(message: Message, delete_after: int) -> str | None:
-    known = _DATA.get((id(message), delete_after))
-    return known[1] if known is not None and known[0] is message else None
-
-
-def _keep(message: Message, delete_after: int, data: str) -> str:
-    if len(_DATA) >= 2048:
-        _DATA.clear()
-    _DATA[id(message), delete_after] = (message, data)  # the message held: its id stays its own
-    return data
-
-
-#: A message's entry JSON by (the message's id, delete_after). By identity, not equality:
-#: hashing a message's buttons cost more than the dump. The engine's messages and their
-#: joins are kept objects (bot/dialogue.py), so they hit; a notice made anew is dumped anew.
-_DATA: dict[tuple[int, int], tuple[Message, str]] = {}
+#: A message's entry JSON (bot/memo.py): the engine's messages and their joins are kept
+#: objects, so they hit; a notice made anew is dumped anew.
+_DATA: IdentityMemo[str] = IdentityMemo(2048)
 
 
 async def add_outgoing(pipe: Pipeline, outbox: Outbox, messages: Sequence[OutgoingMessage]) -> None:

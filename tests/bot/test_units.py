@@ -167,3 +167,19 @@ def test_alike_records_load_as_one_object_and_a_record_with_tickets_is_not_kept(
     with_ticket = first.with_ticket("1-1").dump()
     assert Conversation.load(with_ticket) is not Conversation.load(with_ticket)
     assert Conversation.load(b'{"state": 5}') is None  # unreadable: a fresh record follows
+
+
+def test_identity_memo_finds_values_by_the_very_objects_they_were_made_from() -> None:
+    from bot.memo import MISSING, IdentityMemo
+
+    memo: IdentityMemo[str | None] = IdentityMemo(3)
+    first, second = ["a"], ["a"]  # equal, not the same
+    assert memo.put("for first", first) == "for first"
+    assert memo.get(first) == "for first"
+    assert memo.get(second) is MISSING
+    assert memo.get(first, plain=1) is MISSING  # the plain part is part of the key
+    assert memo.put(None, first, second) is None  # None is a value like any other
+    assert memo.get(first, second) is None and memo.get(second, first) is MISSING
+    memo.put("x", second, plain=1)
+    memo.put("y", second, plain=2)  # full: starts over
+    assert memo.get(first) is MISSING and memo.get(second, plain=2) == "y"
