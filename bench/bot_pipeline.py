@@ -305,8 +305,7 @@ async def _bench(url: str, *, updates: int, users: int, in_flight: int,
     pack = _pack()
     raw = _updates(updates, users, _menu_buttons(pack))
     redis = await _empty_redis()
-    if not os.environ.get("NO_SETTLE"):
-        heap.settle()  # as `hotline bot` does once its classifier is loaded (hotline/heap.py)
+    heap.settle()  # as `hotline bot` does once its classifier is loaded (hotline/heap.py)
     scenarios: dict[str, Callable[[], Awaitable[dict[str, float]]]] = {
         "echo": lambda: _echo_round(url, raw, in_flight),
         "pipeline": lambda: _pipeline_round(url, raw, in_flight, redis, nlu, pack),

@@ -14,6 +14,7 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.memo import Memo
 from flows.outcome import ConversationState
 from flows.schema import Lang, Priority
 from handoff.outbox import DELETE_WINDOW
@@ -35,7 +36,7 @@ INTAKE_GRACE = dt.timedelta(minutes=2)
 #: A record is immutable (every change is a copy), so one object serves them all. It holds
 #: no text and no Telegram id; one with ticket ids is unique to its person and never kept,
 #: so nothing here outlives /forget that could point back at somebody.
-_LOADED: dict[bytes | str, Conversation] = {}
+_LOADED: Memo[bytes | str, Conversation] = Memo(4096)
 
 
 class Waiting(BaseModel):
@@ -92,11 +93,8 @@ class Conversation(BaseModel):
         except ValidationError:
             log.warning("unreadable conversation record replaced by a fresh one")
             return None
-        if not loaded.tickets:  # one with tickets is its person's alone: not kept
-            if len(_LOADED) >= 4096:
-                _LOADED.clear()
-            _LOADED[raw] = loaded
-        return loaded
+        # One with tickets is its person's alone: not kept.
+        return loaded if loaded.tickets else _LOADED.put(raw, loaded)
 
     def with_state(self, state: ConversationState) -> Conversation:
         return self.model_copy(update={"state": state})

@@ -22,7 +22,7 @@ from aiogram.types import (
 )
 from pydantic import ValidationError
 
-from bot.memo import MISSING, IdentityMemo
+from bot.memo import MISSING, IdentityMemo, Memo
 from bot.outbox_store import SenderStore
 from bot.telegram_http import Answer, NetworkFailure, TelegramHttp
 from handoff.outbox import OutgoingMessage
@@ -69,15 +69,12 @@ def parse_markup(raw: dict[str, Any]) -> Any:
     key = repr(raw)
     checked = _CHECKED.get(key)
     if checked is None:
-        checked = _validate_markup(raw)
-        if len(_CHECKED) >= 512:
-            _CHECKED.clear()
-        _CHECKED[key] = checked
+        checked = _CHECKED.put(key, _validate_markup(raw))
     return _SEEN.put(checked, raw)
 
 
 #: Checked keyboards by repr; the models are only read, never changed.
-_CHECKED: dict[str, Any] = {}
+_CHECKED: Memo[str, Any] = Memo(512)
 #: The same, by the identity of the dict itself (bot/memo.py): messages copied from one
 #: parsed body share its keyboard, so most checks need neither a repr nor a validation.
 _SEEN: IdentityMemo[Any] = IdentityMemo(512)

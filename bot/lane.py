@@ -62,11 +62,12 @@ class ScriptLane:
 
     async def evalsha(self, sha: str, lua: str, keys: Sequence[Arg],
                       args: Sequence[Arg]) -> Any:
-        return await self._send(pack_command(("EVALSHA", sha, len(keys), *keys, *args)), lua)
+        command = ("EVALSHA", sha, len(keys), *keys, *args)
+        return await self._send(pack_command(command), lua)  # type: ignore[arg-type]  # stub: 1-tuple
 
     async def execute(self, *args: Arg) -> Any:
         """Any command, its reply as hiredis parsed it (no redis-py response callback)."""
-        return await self._send(pack_command(args), None)
+        return await self._send(pack_command(args), None)  # type: ignore[arg-type]  # as above
 
     async def _send(self, command: bytes, lua: str | None) -> Any:
         reused = bool(self._idle)

@@ -1,4 +1,4 @@
-"""What the bot derives from the same few objects again and again, found again by identity.
+"""What the bot derives from the same few objects again and again, found again cheaply.
 
 The engine keeps its replies (flows/render.py ``kept``), so a turn's messages
 are mostly the same objects every time: the menu, a flow's steps, the bot's
@@ -9,7 +9,9 @@ identity of what it was made from. Identity, not equality: hashing a message
 
 Each entry holds the objects it was made from, so their ids cannot be reused
 by other objects while the entry exists; a full memo starts over (these are
-a pack's worth of objects, far fewer than its size).
+a pack's worth of objects, far fewer than its size). :class:`Memo` is the
+same bounded keeping for values found by an ordinary key (a record's bytes,
+an outbox body, a keyboard's repr).
 """
 
 from __future__ import annotations
@@ -18,7 +20,25 @@ from collections.abc import Hashable
 from enum import Enum
 from typing import Final, Generic, Literal, TypeVar
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+
+class Memo(Generic[K, V]):
+    """Values by an ordinary key, at most ``size`` of them (a full memo starts over)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def put(self, key: K, value: V) -> V:
+        if len(self._items) >= self._size:
+            self._items.clear()
+        self._items[key] = value
+        return value
 
 
 class _Missing(Enum):

@@ -22,11 +22,14 @@ from pydantic_core import from_json
 from redis.asyncio import Redis
 
 from bot.lane import ScriptLane
+from bot.memo import Memo
 from bot.ratelimit import GATE_FUNCTION_LUA, GATE_LUA, RESERVE_LUA, RateLimits
 from handoff import keys
 from handoff.outbox import (
     BLOCKED_TTL,
     DELETE_WINDOW,
+    ID_MAX_LENGTH,
+    ID_PATTERN,
     OUTBOX_DEAD_STREAM,
     OUTBOX_GROUP,
     OUTBOX_STREAM,
@@ -286,23 +289,19 @@ def _message(entry_id: str, chat_id: int, data: str) -> OutgoingMessage:
     the one field the body does not hold that has rules — is checked anew.
     """
     template = _TEMPLATES.get(data)
-    if template is not None and len(entry_id) <= 128 and _ID.fullmatch(entry_id):
+    if template is not None and len(entry_id) <= ID_MAX_LENGTH and _ID.fullmatch(entry_id):
         return template.model_copy(update={"id": entry_id, "chat_id": chat_id})
     payload = from_json(data)
     if not isinstance(payload, dict):
         raise ValueError("data is not a JSON object")
     payload.update(id=entry_id, chat_id=chat_id)
-    message = OutgoingMessage.model_validate(payload)
-    if len(_TEMPLATES) >= 1024:
-        _TEMPLATES.clear()
-    _TEMPLATES[data] = message
-    return message
+    return _TEMPLATES.put(data, OutgoingMessage.model_validate(payload))
 
 
 #: Validated messages by their entry's ``data``: the read-only bodies of their copies.
-_TEMPLATES: dict[str, OutgoingMessage] = {}
-#: OutgoingMessage's own rule for ids (with its 128-character cap, checked apart).
-_ID = re.compile(r"[A-Za-z0-9:_.\-]+")
+_TEMPLATES: Memo[str, OutgoingMessage] = Memo(1024)
+#: OutgoingMessage's own rule for ids.
+_ID = re.compile(ID_PATTERN)
 
 
 def _dead_letter(entry: Entry, reason: str, error: str) -> list[str]:

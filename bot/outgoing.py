@@ -7,17 +7,14 @@ flow texts are plain, so a "<" in content can never break a message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
-
-from redis.asyncio.client import Pipeline
 
 from bot.callbacks import ActionCb, AutoDeleteCb, ForgetCb, HandoffCb, LanguageCb
 from bot.dialogue import BotButton, Message
 from bot.memo import MISSING, IdentityMemo
 from bot.refs import Refs
-from handoff.outbox import Outbox, OutgoingMessage, Ready, entry_data
+from handoff.outbox import OutgoingMessage, Ready, entry_data
 
 
 def callback_data(button: BotButton, refs: Refs | None) -> str:
@@ -87,8 +84,3 @@ def ready(
 #: objects, so they hit; a notice made anew is dumped anew.
 _DATA: IdentityMemo[str] = IdentityMemo(2048)
 
-
-async def add_outgoing(pipe: Pipeline, outbox: Outbox, messages: Sequence[OutgoingMessage]) -> None:
-    """Queue ``messages`` on the caller's transaction, in order."""
-    for message in messages:
-        await outbox.queue(pipe, message)

@@ -62,6 +62,9 @@ OutboxMethod = Literal[
     # pacing, order, the list of recent messages — whose key names carry the chat id.
     "forgetChat",
 ]
+#: An outgoing message's id: what the enqueue marker's key may hold.
+ID_MAX_LENGTH = 128
+ID_PATTERN = r"^[A-Za-z0-9:_.\-]+$"
 _NEEDS_MESSAGE_ID = frozenset({"editMessageText", "editMessageReplyMarkup", "deleteMessage"})
 
 
@@ -74,8 +77,8 @@ class OutgoingMessage(BaseModel):
     id: str = Field(
         default_factory=lambda: uuid.uuid4().hex,
         min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9:_.\-]+$",
+        max_length=ID_MAX_LENGTH,
+        pattern=ID_PATTERN,
     )
     #: The raw Telegram chat id (Redis and the bot process only).
     chat_id: int

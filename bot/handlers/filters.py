@@ -28,7 +28,7 @@ async def is_command(message: Message) -> bool:
 async def free_text_with_bot(message: Message, holder: Holder = BOT) -> bool:
     """Text that is no command, in a private chat the bot holds: most of what people send,
     so its router comes first; groups and handed-off chats go on to their own routers."""
-    text = message.text
+    text = message.text or ""
     return bool(text) and not text.startswith("/") and message.chat.type == "private" \
         and holder.kind is HolderKind.bot
 

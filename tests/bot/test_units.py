@@ -183,3 +183,14 @@ def test_identity_memo_finds_values_by_the_very_objects_they_were_made_from() ->
     memo.put("x", second, plain=1)
     memo.put("y", second, plain=2)  # full: starts over
     assert memo.get(first) is MISSING and memo.get(second, plain=2) == "y"
+
+
+def test_memo_keeps_values_by_key_and_starts_over_when_full() -> None:
+    from bot.memo import Memo
+
+    memo: Memo[str, int] = Memo(2)
+    assert memo.get("a") is None
+    assert memo.put("a", 1) == 1 and memo.put("b", 2) == 2
+    assert (memo.get("a"), memo.get("b")) == (1, 2)
+    memo.put("c", 3)  # full: starts over
+    assert (memo.get("a"), memo.get("b"), memo.get("c")) == (None, None, 3)
